@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): throughput and ratios against reference implementations."""

@@ -1,0 +1,1 @@
+"""The ``karte`` command line (Typer + Rich)."""

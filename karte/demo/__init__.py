@@ -1,0 +1,1 @@
+"""Bundled demo data: a small synthetic, entirely fictitious Japanese hospital cohort."""

@@ -1,0 +1,1 @@
+"""Revisions of the record store schema (Alembic skips this file)."""
