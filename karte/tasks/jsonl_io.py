@@ -11,7 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from karte.errors import ErrorInfo
+from karte.errors import ErrorInfo, InputError
+from karte.records.encoding import decode_line, describe_encoding, is_utf8
 
 ENCODINGS = ("auto", "utf-8", "cp932")
 
@@ -29,37 +30,23 @@ def _decode(raw: bytes, line: int, encoding: str) -> tuple[str | None, ErrorInfo
         try:
             return raw.decode(encoding), None, []
         except UnicodeDecodeError as exc:
-            return None, _encoding_error(line, f"{encoding} として読めません: {exc}"), []
+            return None, _encoding_error(line, f"{line} 行目は {encoding} として読めません: {exc}"), []
     try:
-        return raw.decode("utf-8"), None, []
-    except UnicodeDecodeError as exc:
-        utf8_error = exc
-    try:
-        text = raw.decode("cp932")
-    except UnicodeDecodeError:
-        return None, _encoding_error(line, f"UTF-8 ではありません: {utf8_error}"), []
-    if any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text):
-        return (
-            text,
-            None,
-            [f"{line} 行目を Shift_JIS (CP932) から変換しました (line {line} converted from Shift_JIS)"],
-        )
-    return None, _encoding_error(line, f"UTF-8 ではありません: {utf8_error}"), []
+        text, used = decode_line(raw, source="input", line=line)
+    except InputError as exc:
+        return None, _encoding_error(line, exc.message), []
+    if is_utf8(used):
+        return text, None, []
+    return text, None, [f"{line} 行目を {describe_encoding(used)} から変換しました (line {line} converted)"]
 
 
 def _encoding_error(line: int, message: str) -> ErrorInfo:
-    return ErrorInfo(
-        type="invalid_encoding",
-        message=f"{line} 行目: {message} (line {line} is not valid UTF-8 text)",
-        line=line,
-    )
+    return ErrorInfo(type="invalid_encoding", message=message, line=line)
 
 
 def parse_jsonl(stream: BinaryIO, *, encoding: str = "auto") -> Iterator[ParsedLine]:
     """Parse a JSONL byte stream; blank lines are skipped (but counted)."""
     for number, raw in enumerate(stream, start=1):
-        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-            raw = raw[3:]
         stripped = raw.strip()
         if not stripped:
             continue
