@@ -24,9 +24,13 @@ MAX_PROBLEMS_SHOWN = 50
 
 
 def import_path(path: Path, *, quiet: bool = False) -> tuple[StoreWriteReport, list[LoadProblem]]:
-    """Load ``path`` (any supported format) into the configured store; problems are collected."""
+    """Load ``path`` (any supported format) into the configured store; problems are collected.
+
+    Documents without sections get the sections the sectionizer finds.
+    """
     from karte.records.loaders import LoadProblem, load_path
     from karte.records.store import open_store
+    from karte.text.sections import fill_sections
 
     problems: list[LoadProblem] = []
     progress = DelayedProgress(f"import {path.name}", quiet=quiet)
@@ -38,7 +42,7 @@ def import_path(path: Path, *, quiet: bool = False) -> tuple[StoreWriteReport, l
                 progress.advance(error=item.severity == "error")
             else:
                 progress.advance()
-                yield item
+                yield fill_sections(item)
 
     with progress, open_store(cli_settings().database_url) as store:
         report = store.add_records(records())

@@ -21,6 +21,7 @@ from karte.tasks.context import TaskContext
 from karte.tasks.jsonl_io import dump_line, parse_objects
 from karte.tasks.registry import all_tasks
 from karte.tasks.runner import RunSummary, run_task
+from karte.text.sections import fill_sections
 
 
 class TaskRun(BaseModel):
@@ -56,7 +57,7 @@ def run_demo(directory: Path) -> DemoSummary:
         if isinstance(item, LoadProblem):
             problems.append(item.describe())
         else:
-            records.append(item)
+            records.append(fill_sections(item))
     with open_store(settings.database_url) as store:
         store.add_records(records)
         counts = store.counts()

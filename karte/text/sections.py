@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from karte.records.models import Section
+from karte.records.models import PatientRecord, Section
 from karte.text.normalize import NormalizedText, normalize
 from karte.text.resources import load_yaml
 
@@ -165,3 +165,11 @@ def section_at(sections: list[Section], offset: int) -> Section | None:
         if s.start <= offset < s.end or (s.start == s.end == offset):
             return s
     return None
+
+
+def fill_sections(record: PatientRecord) -> PatientRecord:
+    """Give every document of ``record`` that has no sections the sections found by :func:`sectionize`."""
+    for doc in record.documents:
+        if not doc.sections:
+            doc.sections = [s for s in sectionize(doc.text) if s.name != "preamble"]
+    return record

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from karte.records.models import PatientRecord
 from karte.records.store import open_store
+from karte.text.sections import fill_sections
 
 
 def karte_cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -32,9 +33,10 @@ def test_import_demo_cohort_then_export_jsonl_round_trip(tmp_path: Path, karte_h
         PatientRecord.model_validate_json(line) for line in out.read_text(encoding="utf-8").splitlines()
     ]
     original = [
-        PatientRecord.model_validate_json(line)
+        fill_sections(PatientRecord.model_validate_json(line))
         for line in cohort_path().read_text(encoding="utf-8").splitlines()
     ]
+    assert all(doc.sections for r in exported for doc in r.documents)  # filled on import
     assert sorted(exported, key=lambda r: r.id) == sorted(original, key=lambda r: r.id)
 
 
