@@ -10,9 +10,9 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from karte.errors import ConfigError
@@ -32,7 +32,23 @@ class Settings(BaseSettings):
     llm: str = Field(default="embedded", description="LLM backend: embedded | openai | none (KARTE_LLM)")
     llm_model: str = Field(default="default", description="Embedded model name or served model id")
     llm_base_url: str | None = Field(default=None, description="Base URL of an OpenAI-compatible server")
+    llm_budget_calls: int = Field(default=5000, ge=1, description="Max LLM calls per task run")
+    llm_budget_tokens: int = Field(default=5_000_000, ge=1, description="Max LLM tokens per task run")
+    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for an LLM server answer")
+    llm_retries: int = Field(default=3, ge=0, description="Retries of a failed LLM server request")
+    llm_concurrency: int = Field(default=4, ge=1, description="Max concurrent requests to the LLM server")
+    llm_threads: int | None = Field(default=None, ge=1, description="CPU threads of the embedded LLM (all)")
     code_tables: dict[str, Path] = Field(default_factory=dict, description="code system → official file path")
+    deid_secret: SecretStr | None = Field(
+        default=None, description="Site secret for pseudonyms, date shifts and hashes (KARTE_DEID_SECRET)"
+    )
+    auth: Literal["required", "none"] = Field(
+        default="required",
+        description="Task API authentication: required | none (none: development on loopback only) (KARTE_AUTH)",
+    )
+    web_secret: SecretStr | None = Field(
+        default=None, description="Key that signs web session cookies (KARTE_WEB_SECRET); default a file in home"
+    )
     config_file: Path | None = Field(default=None, exclude=True, description="TOML file that was read")
 
     @classmethod

@@ -18,12 +18,14 @@ from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 
 from karte import __version__
+from karte.api.metrics import TaskMetrics, add_metrics_route
 from karte.config import Settings, get_settings
 from karte.errors import ErrorInfo
 from karte.tasks.context import TaskContext
 from karte.tasks.jsonl_io import parse_objects
 from karte.tasks.registry import TaskSpec, all_tasks
 from karte.tasks.runner import run_task
+from karte.web.mount import install_web
 
 
 class TaskInfo(BaseModel):
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description='日本語臨床テキスト処理のタスク API。入力 `{"id": …}` 1件または配列。',
         lifespan=lifespan,
     )
+    app.state.metrics = TaskMetrics()
+    add_metrics_route(app, app.state.metrics)
 
     @app.get("/v1/tasks", response_model=list[TaskInfo], tags=["tasks"])
     def list_tasks() -> list[TaskInfo]:
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         known = ", ".join(t.name for t in all_tasks())
         return _error(404, "not_found", f"タスク {name!r} はありません。利用可能: {known} (no such task)")
 
+    install_web(app, settings, ctx)  # web UI, users and sessions, auth + audit of /v1 (karte.web)
     return app
 
 
@@ -99,8 +104,10 @@ def _add_task_route(app: FastAPI, spec: TaskSpec, ctx: TaskContext) -> None:
             return _error(400, "invalid_json", f"本文が JSON ではありません: {exc.msg} (body is not JSON)")
         if isinstance(body, list):
             results = await run_in_threadpool(lambda: list(run_task(spec, parse_objects(body), ctx)))
+            request.app.state.metrics.observe(spec.name, results)
             return JSONResponse(results)
         result = (await run_in_threadpool(lambda: list(run_task(spec, parse_objects([body]), ctx))))[0]
+        request.app.state.metrics.observe(spec.name, [result])
         return JSONResponse(result, status_code=422 if "error" in result else 200)
 
     endpoint.__name__ = f"task_{spec.name.replace('-', '_')}"

@@ -9,7 +9,10 @@ from typing import Annotated
 import typer
 
 from karte import __version__
-from karte.cli import demo_cmd, doctor_cmd, run_cmd, serve_cmd, store_cmd
+from karte.cli import batch_cmd, deid_cmd, demo_cmd, doctor_cmd, llm_cmd, run_cmd, serve_cmd, store_cmd
+from karte.cli import codes_cmd
+from karte.cli import audit_cmd, users_cmd
+from karte.cli import extract_cmd
 from karte.cli.common import set_overrides
 
 app = typer.Typer(
@@ -46,6 +49,13 @@ store_cmd.register(app)
 doctor_cmd.register(app)
 demo_cmd.register(app)
 serve_cmd.register(app)
+batch_cmd.register(app)
+llm_cmd.register(app)
+deid_cmd.register(app)  # before run_cmd: its `deid` command has --operator
+codes_cmd.register(app)
+users_cmd.register(app)
+audit_cmd.register(app)
+extract_cmd.register(app)  # after llm_cmd: adds `eval extract` to its `eval` group
 run_cmd.register(app)
 
 

@@ -32,6 +32,12 @@ QuietOpt = Annotated[
 EncodingOpt = Annotated[
     str, typer.Option("--encoding", help=f"入力の文字コード / input encoding: {', '.join(ENCODINGS)}")
 ]
+DeidOpt = Annotated[
+    bool,
+    typer.Option(
+        "--deid", help="出力の本文中の個人情報を ＜氏名＞ 等に置換 / mask PII in the output's text fields"
+    ),
+]
 
 
 def tasks_command() -> None:
@@ -92,7 +98,9 @@ def print_summary(summary: RunSummary) -> None:
     )
 
 
-def run_to_stream(spec: TaskSpec, input_path: str, out: IO[str], *, quiet: bool, encoding: str) -> RunSummary:
+def run_to_stream(
+    spec: TaskSpec, input_path: str, out: IO[str], *, quiet: bool, encoding: str, deid: bool = False
+) -> RunSummary:
     """Run ``spec`` over a JSONL file, writing each output line as soon as it is ready."""
     summary = RunSummary(spec.name)
     with (
@@ -100,19 +108,27 @@ def run_to_stream(spec: TaskSpec, input_path: str, out: IO[str], *, quiet: bool,
         TaskContext(cli_settings()) as ctx,
         DelayedProgress(spec.name, _count_lines(input_path), quiet=quiet) as progress,
     ):
-        for result in run_task(spec, parse_jsonl(fh, encoding=encoding), ctx, summary):
+        items = parse_jsonl(fh, encoding=encoding)
+        if deid:  # karte.deid.output_filter: mask PII in the outputs' text fields
+            from karte.deid.output_filter import OutputDeidentifier
+
+            cleaner = OutputDeidentifier(lambda doc_id: ctx.store.get_document(doc_id).text)
+            items = cleaner.watch(items)
+        for result in run_task(spec, items, ctx, summary):
+            if deid:
+                result = cleaner.apply(result)
             out.write(dump_line(result) + "\n")
             progress.advance(error="error" in result)
     return summary
 
 
-def run_command(name: str, input: str, output: str, quiet: bool, encoding: str) -> None:
+def run_command(name: str, input: str, output: str, quiet: bool, encoding: str, deid: bool = False) -> None:
     if encoding not in ENCODINGS:
         fail(f"--encoding は {', '.join(ENCODINGS)} のいずれかです (unknown encoding {encoding!r})")
     try:
         spec = get_task(name)
         with _open_output(output) as out:
-            summary = run_to_stream(spec, input, out, quiet=quiet, encoding=encoding)
+            summary = run_to_stream(spec, input, out, quiet=quiet, encoding=encoding, deid=deid)
     except KarteError as exc:
         fail(str(exc))
     if not quiet:
@@ -131,9 +147,10 @@ def register(app: typer.Typer) -> None:
         output: OutputOpt = "-",
         quiet: QuietOpt = False,
         encoding: EncodingOpt = "auto",
+        deid: DeidOpt = False,
     ) -> None:
         """タスクを JSONL に実行 (run a task over JSONL: one {"id", …} per line)."""
-        run_command(name, input, output, quiet, encoding)
+        run_command(name, input, output, quiet, encoding, deid)
 
     taken = {c.name for c in app.registered_commands}
     for spec in all_tasks():
@@ -147,7 +164,8 @@ def _shortcut(name: str) -> Any:
         output: OutputOpt = "-",
         quiet: QuietOpt = False,
         encoding: EncodingOpt = "auto",
+        deid: DeidOpt = False,
     ) -> None:
-        run_command(name, input, output, quiet, encoding)
+        run_command(name, input, output, quiet, encoding, deid)
 
     return shortcut

@@ -54,7 +54,15 @@ class TaskSpec:
 
 _REGISTRY: dict[str, TaskSpec] = {}
 # Modules that register the built-in tasks; imported on first use of the registry.
-BUILTIN_TASK_MODULES = ("karte.tasks.text_tasks",)
+BUILTIN_TASK_MODULES = (
+    "karte.tasks.text_tasks",
+    "karte.tasks.qa_task",
+    "karte.tasks.deid_task",
+    "karte.tasks.code_task",
+    "karte.tasks.lab_map_task",
+    "karte.tasks.code_note_task",
+    "karte.tasks.extract_task",
+)
 _loaded = False
 
 

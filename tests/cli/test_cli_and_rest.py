@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from karte.api import create_app
+from karte.config import Settings
 from karte.tasks import run
 
 RECORDS = [
@@ -43,7 +44,7 @@ def test_cli_rest_python_identical(task: str, tmp_path: Path, karte_home: Path) 
     assert proc.returncode == 1, proc.stderr.decode()  # two records fail, so the exit code says so
     cli = [json.loads(line) for line in outfile.read_text(encoding="utf-8").splitlines()]
 
-    client = TestClient(create_app())
+    client = TestClient(create_app(Settings(auth="none")))
     response = client.post(f"/v1/tasks/{task}", json=RECORDS)
     assert response.status_code == 200
     rest = response.json()
@@ -65,7 +66,7 @@ def test_shortcut_and_stdin_stdout(karte_home: Path) -> None:
 
 
 def test_rest_single_record_and_errors() -> None:
-    client = TestClient(create_app())
+    client = TestClient(create_app(Settings(auth="none")))
     ok = client.post("/v1/tasks/sections", json=RECORDS[0])
     assert ok.status_code == 200 and ok.json()["sections"][0]["name"] == "chief_complaint"
     bad = client.post("/v1/tasks/sections", json={"id": "x", "text": ""})
@@ -79,7 +80,7 @@ def test_rest_single_record_and_errors() -> None:
 
 
 def test_rest_lists_tasks_and_serves_docs_locally() -> None:
-    client = TestClient(create_app())
+    client = TestClient(create_app(Settings(auth="none")))
     tasks = {t["name"]: t for t in client.get("/v1/tasks").json()}
     assert "text" in tasks["sections"]["input_fields"]
     assert "sections" in tasks["sections"]["output_fields"]

@@ -22,7 +22,7 @@ def test_serve_answers_on_loopback(karte_home: Path) -> None:
     port = _free_port()
     env = {**os.environ, "KARTE_HOME": str(karte_home)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "karte", "serve", "--port", str(port)],
+        [sys.executable, "-m", "karte", "serve", "--port", str(port), "--auth", "none"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -1,0 +1,1 @@
+"""Document drafting (discharge summary, referral letter, patient advice) grounded in the chart."""

@@ -1,0 +1,1 @@
+"""Developer tools that (re)build the embedded tables from official files."""
