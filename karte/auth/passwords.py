@@ -17,7 +17,8 @@ def check_password_rules(password: str) -> str:
     minimum = security_policy().password_min_length
     if len(password) < minimum:
         raise InputError(
-            f"パスワードは {minimum} 文字以上にしてください (password must have at least {minimum} characters)",
+            f"パスワードは {minimum} 文字以上にしてください"
+            f" (password must have at least {minimum} characters)",
             field="password",
         )
     if password.strip() != password:

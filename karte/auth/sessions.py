@@ -122,7 +122,9 @@ class SessionStore:
             return SessionProblem.USER_INACTIVE
         if now - row["last_seen_at"] > _TOUCH_RESOLUTION:
             with self._engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-                conn.execute(update(web_sessions).where(web_sessions.c.id == session_id).values(last_seen_at=now))
+                conn.execute(
+                    update(web_sessions).where(web_sessions.c.id == session_id).values(last_seen_at=now)
+                )
         return WebSession(user=user, csrf_token=row["csrf_token"], session_id=session_id)
 
     def end(self, session_id: str) -> None:

@@ -159,9 +159,9 @@ class UserStore:
         if not verify_password(row["password_hash"], password):
             policy = security_policy()
             with self._write() as conn, conn.begin():
-                failures = int(
-                    conn.scalar(select(users.c.failed_logins).where(users.c.id == user.id)) or 0
-                ) + 1
+                failures = (
+                    int(conn.scalar(select(users.c.failed_logins).where(users.c.id == user.id)) or 0) + 1
+                )
                 locks = failures >= policy.lockout_after_failures
                 until = now + dt.timedelta(minutes=policy.lockout_minutes) if locks else None
                 conn.execute(

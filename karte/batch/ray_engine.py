@@ -24,8 +24,6 @@ from karte.batch.processor import BatchProcessor
 from karte.batch.sources.base import InputSource
 from karte.errors import ConfigError, KarteError
 
-log = logging.getLogger(__name__)
-
 RAY_MISSING = (
     "Ray エンジンには Ray が必要です: pip install 'karte[ray]' "
     "(the ray engine needs Ray: pip install 'karte[ray]')"
@@ -130,8 +128,18 @@ class RayEngine:
         if not todo:
             return
         started = self._init(ray)
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         try:
             yield from self._execute(ray, source, todo)
+        except KarteError:
+            raise
+        except Exception as exc:  # Ray's own failures (a node lost, an actor that cannot start)
+            raise KarteError(
+                f"Ray での実行が失敗しました: {type(exc).__name__}: {exc}。"
+                "完了したシャードは残っています。--resume で続けられます "
+                "(the Ray run failed; finished shards are kept: continue with --resume)",
+                type="engine_error",
+            ) from exc
         finally:
             if started:
                 ray.shutdown()

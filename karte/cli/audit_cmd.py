@@ -57,7 +57,9 @@ def verify(
     if not report.ok:
         for problem in report.problems:
             typer.echo(f"改ざんの可能性: {problem}", err=True)
-        typer.echo(f"監査ログの検証に失敗しました ({report.rows} 行) (audit log verification FAILED)", err=True)
+        typer.echo(
+            f"監査ログの検証に失敗しました ({report.rows} 行) (audit log verification FAILED)", err=True
+        )
         raise typer.Exit(1)
     typer.echo(f"監査ログ OK: {report.rows} 行、先頭 #{report.head_seq} {report.head_hash}")
     if anchor is not None:

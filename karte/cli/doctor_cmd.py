@@ -108,14 +108,23 @@ def _llm(s: Settings) -> Check:
 
 
 def _code_tables(s: Settings) -> Check:
-    if not s.code_tables:
-        return Check("コード表", "code tables", "ok", "組み込みの既定表のみ (embedded defaults only)")
+    try:
+        from karte.terminology import table_status
+
+        rows = table_status(s)
+    except Exception as exc:
+        return Check("コード表", "code tables", "fail", str(exc))
     missing = [f"{k}: {p}" for k, p in s.code_tables.items() if not p.is_file()]
+    parts = []
+    for t in rows:
+        kind = {"imported": "取込済 imported", "configured": "設定 configured"}.get(t.origin, "組込 embedded")
+        extra = f" {t.version}, {t.rows:,} rows" if t.origin == "imported" else ""
+        parts.append(f"{t.system}: {kind}{extra}")
     if missing:
         return Check(
             "コード表", "code tables", "fail", "ファイルがありません (missing): " + "; ".join(missing)
         )
-    return Check("コード表", "code tables", "ok", ", ".join(f"{k}: {p}" for k, p in s.code_tables.items()))
+    return Check("コード表", "code tables", "ok", "; ".join(parts))
 
 
 CHECKS: list[Callable[[Settings], Check]] = [_home, _database, _sudachi, _spacy, _llm, _code_tables]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,8 @@ from rich.console import Console
 from karte.cli.common import fail
 from karte.errors import KarteError
 
-out = Console()
+# Wide enough for the 14-column confusion table when the output goes to a file or pipe.
+out = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
 
 
@@ -63,6 +65,12 @@ def eval_extract_command(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="結果を JSON で保存 (write the report)")
     ] = None,
+    llm: Annotated[
+        bool,
+        typer.Option(
+            "--llm", help="確信度の低い所見を LLM で見直す (review unsure certainties with the LLM)"
+        ),
+    ] = False,
 ) -> None:
     """MedTxt XML で抽出を評価: 型ごとの F1, 確信度の正解率, 混同表 (score extraction on MedTxt XML)."""
     from karte.extract.scoring import evaluate_path
@@ -70,7 +78,13 @@ def eval_extract_command(
     if split not in ("auto", "dev", "all"):
         fail(f"--split は auto, dev, all のいずれかです (got {split!r})")
     try:
-        run = evaluate_path(path, split=split)
+        client = None
+        if llm:
+            from karte.cli.common import cli_settings
+            from karte.llm import make_client
+
+            client = make_client(cli_settings())
+        run = evaluate_path(path, split=split, llm=client)
     except KarteError as exc:
         fail(str(exc), code=1)
     for p in run.problems:

@@ -199,7 +199,7 @@ def eval_qa_command(
                 ) -> None:
                     ok = "error" not in result and sorted(result["answer"]) == item.gold
                     if sink is not None:
-                        row = {"llm": spec, "rag": use_rag, "gold": item.gold, "correct": ok, **result}
+                        row = {"llm_spec": spec, "rag": use_rag, "gold": item.gold, "correct": ok, **result}
                         sink.write(json.dumps(row, ensure_ascii=False) + "\n")
                         sink.flush()
 

@@ -9,10 +9,24 @@ from typing import Annotated
 import typer
 
 from karte import __version__
-from karte.cli import batch_cmd, deid_cmd, demo_cmd, doctor_cmd, llm_cmd, run_cmd, serve_cmd, store_cmd
-from karte.cli import codes_cmd
-from karte.cli import audit_cmd, users_cmd
-from karte.cli import extract_cmd
+from karte.cli import (
+    audit_cmd,
+    batch_cmd,
+    codes_cmd,
+    deid_cmd,
+    demo_cmd,
+    doctor_cmd,
+    draft_cmd,
+    extract_cmd,
+    llm_cmd,
+    reporting_cmd,
+    run_cmd,
+    serve_cmd,
+    store_cmd,
+    trial_cmd,
+    users_cmd,
+    web_cmd,
+)
 from karte.cli.common import set_overrides
 
 app = typer.Typer(
@@ -55,7 +69,11 @@ deid_cmd.register(app)  # before run_cmd: its `deid` command has --operator
 codes_cmd.register(app)
 users_cmd.register(app)
 audit_cmd.register(app)
+web_cmd.register(app)
 extract_cmd.register(app)  # after llm_cmd: adds `eval extract` to its `eval` group
+reporting_cmd.register(app)  # after llm_cmd: adds `eval notify`, `eval death` to its `eval` group
+draft_cmd.register(app)  # before run_cmd: its `draft` has --format; adds `eval draft`
+trial_cmd.register(app)  # before run_cmd: its `screen` has --trial; adds `eval screen`
 run_cmd.register(app)
 
 

@@ -17,11 +17,14 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str, typer.Option(help="待ち受けアドレス / bind address")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="ポート / port")] = 8750,
         db: Annotated[
-            str | None, typer.Option("--db", help="データベース URL / database URL (KARTE_DB); migrated on start")
+            str | None,
+            typer.Option("--db", help="データベース URL / database URL (KARTE_DB); migrated on start"),
         ] = None,
         auth: Annotated[
             str | None,
-            typer.Option(help="required | none (none: 開発用、ループバックのみ / development, loopback only)"),
+            typer.Option(
+                help="required | none (none: 開発用、ループバックのみ / development, loopback only)"
+            ),
         ] = None,
     ) -> None:
         """REST API と Web 画面を起動 (serve the REST API and web UI; docs at /docs, served locally)."""
@@ -38,7 +41,8 @@ def register(app: typer.Typer) -> None:
             fail(f"--auth は required か none です: {settings.auth!r} (invalid auth mode)")
         if settings.auth == "none" and host not in LOOPBACK:
             fail(
-                f"認証なし (auth=none) はループバックでのみ使えます: {host} (auth=none is only allowed on loopback)"
+                f"認証なし (auth=none) はループバックでのみ使えます: {host}"
+                " (auth=none is only allowed on loopback)"
             )
         if host not in LOOPBACK:
             typer.echo(f"注意: {host} で待ち受けます。院内ネットワーク以外に公開しないでください。", err=True)

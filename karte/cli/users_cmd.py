@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 users_app = typer.Typer(help="Web の利用者と API キー (users, roles and API keys)", no_args_is_help=True)
 PasswordStdin = Annotated[
-    bool, typer.Option("--password-stdin", help="パスワードを標準入力の1行目から読む / read the password from stdin")
+    bool,
+    typer.Option(
+        "--password-stdin", help="パスワードを標準入力の1行目から読む / read the password from stdin"
+    ),
 ]
 
 
@@ -80,7 +83,11 @@ def list_users() -> None:
     now = utcnow()
     for user in found:
         state = "無効" if not user.active else ("ロック中" if user.locked(now) else "有効")
-        typer.echo(f"{user.username}\t{user.role}\t{role_table().title(user.role)}\t{state}\t{user.display_name or ''}")
+        typer.echo(
+            "\t".join(
+                [user.username, user.role, role_table().title(user.role), state, user.display_name or ""]
+            )
+        )
 
 
 def _change(action: str, username: str, **values: Any) -> None:
@@ -152,7 +159,9 @@ def key_add(
     except KarteError as exc:
         fail(str(exc))
     typer.echo(key)
-    typer.echo(f"API キー {info.key_id} ({info.name}) を作成しました。この表示の後は確認できません。", err=True)
+    typer.echo(
+        f"API キー {info.key_id} ({info.name}) を作成しました。この表示の後は確認できません。", err=True
+    )
 
 
 @users_app.command("keys")

@@ -41,7 +41,9 @@ def chart_facts(
             if c.system not in ICD10_SYSTEMS:
                 continue
             if icd10_known(c.code):
-                codes.append(FactCode(system="icd10", code=c.code, display=c.display, score=1.0, source="chart"))
+                codes.append(
+                    FactCode(system="icd10", code=c.code, display=c.display, score=1.0, source="chart")
+                )
             else:
                 warnings.append(
                     f"病名「{cond.name}」のコード {c.code} は ICD-10 表にないため出力しません "

@@ -49,7 +49,11 @@ class Icd10Coder:
             if match.score >= MIN_SCORE and cs.validate(match.code).ok:
                 source = "rule" if getattr(match, "kind", "") == "rule" else "dictionary"
                 result = FactCode(
-                    system="icd10", code=match.code, display=match.display, score=float(match.score), source=source
+                    system="icd10",
+                    code=match.code,
+                    display=match.display,
+                    score=float(match.score),
+                    source=source,
                 )
         self._cache[name] = result
         return result

@@ -8,14 +8,10 @@ citations, and a date written into the text adds the citation where that date st
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 
 from karte.drafting.models import Citation, DraftSection, DraftSentence, Fact
 from karte.drafting.plans import SectionPlan
-
-
-_DATE_LIKE = re.compile(r"\d")
 
 
 def ja_date(day: dt.date, *, year: bool = True) -> str:
@@ -42,7 +38,10 @@ def verbatim(fact: Fact, *, prefix: str = "", dated: bool = False, year: bool = 
 
 
 def joined(parts: list[tuple[str, Fact | None]], *, dates: Iterable[Fact] = ()) -> DraftSentence:
-    """Text pieces in order: ``(text, fact)`` cites the fact, ``(text, None)`` is a fixed label."""
+    """Text pieces in order: ``(text, fact)`` states (part of) the fact and cites it; ``(text, None)`` is
+    fixed wording of the code (a label, a verified code), which the guard does not check. A date written
+    from a fact's date is a ``(date, fact)`` piece, and that fact goes in ``dates`` so that the span where
+    the date is written is cited."""
     cites: list[Citation] = []
     ids: list[str] = []
     labels: list[tuple[int, int]] = []
@@ -52,7 +51,7 @@ def joined(parts: list[tuple[str, Fact | None]], *, dates: Iterable[Fact] = ()) 
             cites.extend(fact.citations)
             if fact.id not in ids:
                 ids.append(fact.id)
-        elif text and not _DATE_LIKE.search(text):
+        elif text:
             labels.append((at, at + len(text)))
         at += len(text)
     for fact in dates:

@@ -12,14 +12,28 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from karte.drafting.compose import joined, ja_date, placeholder, section_of, verbatim
+from karte.drafting.compose import ja_date, joined, placeholder, section_of, verbatim
 from karte.drafting.facts import FactSet
 from karte.drafting.models import DraftSection, DraftSentence, Fact
 from karte.drafting.plans import SectionPlan
 
 _PURPOSE_WORDS = ("紹介", "転院", "フォロー", "継続加療", "通院")
-_ADVICE_WORDS = ("注意", "測定", "制限", "受診", "継続", "予定", "禁煙", "リハビリ", "食事", "運動", "体重", "指導した")
+_ADVICE_WORDS = (
+    "注意",
+    "測定",
+    "制限",
+    "受診",
+    "継続",
+    "予定",
+    "禁煙",
+    "リハビリ",
+    "食事",
+    "運動",
+    "体重",
+    "指導した",
+)
 _NOT_FOR_PATIENTS = ("依頼", "提出", "評価する", "検討")
+_STARTED_WORDS = ("開始", "追加", "変更", "導入")
 LABS_PER_LINE = 8
 
 
@@ -98,7 +112,11 @@ def _lab_lines(ctx: FillContext, *, first_only: bool, prefix: str) -> list[Draft
         shown = [f for f in items if f.abnormal] or (items if day == days[0] else [])
         if not shown:
             continue
-        parts: list[tuple[str, Fact | None]] = [(f"{prefix}（{ja_date(day)}）: ", None)]
+        parts: list[tuple[str, Fact | None]] = [
+            (f"{prefix}（", None),
+            (ja_date(day), shown[0]),
+            ("）: ", None),
+        ]
         for i, f in enumerate(shown[:LABS_PER_LINE]):
             parts.append(("、" if i else "", None))
             parts.append((f"{f.name} {f.value}", f))
@@ -113,11 +131,21 @@ def _course(ctx: FillContext, plan: SectionPlan) -> list[DraftSentence]:
     events = _medication_events(ctx)
     budget = max(plan.max - len(events), plan.max // 2)
     picked = _spread(course, budget)
-    dated = sorted([*((f, False) for f in picked), *events], key=lambda x: (x[0].date or dt.date.max))
+    dated = sorted([*((f, False) for f in picked), *events], key=lambda x: x[0].date or dt.date.max)
     out = []
     for fact, is_event in dated:
         if is_event and fact.date is not None:
-            out.append(joined([(f"{ja_date(fact.date, year=False)}: ", None), (fact.text, fact), ("（開始）", None)], dates=[fact]))
+            out.append(
+                joined(
+                    [
+                        (ja_date(fact.date, year=False), fact),
+                        (": ", None),
+                        (fact.text, fact),
+                        ("（開始）", None),
+                    ],
+                    dates=[fact],
+                )
+            )
         else:
             out.append(verbatim(fact, dated=True, year=False))
     return out
@@ -169,7 +197,7 @@ def _latest_note_with(ctx: FillContext, *kinds: str) -> str | None:
 
 
 def _latest_status(ctx: FillContext, plan: SectionPlan) -> list[DraftSentence]:
-    note = _latest_note_with(ctx, "latest_status") or _latest_note_with(ctx, "course")
+    note = _latest_note_with(ctx, "latest_status", "course")
     status = [f for f in ctx.facts.of("latest_status") if ctx.from_note(f, note)]
     status += [f for f in ctx.facts.of("course") if ctx.from_note(f, note)]
     return [verbatim(f, dated=i == 0, year=False) for i, f in enumerate(status)]
@@ -183,13 +211,26 @@ def _current_medications(ctx: FillContext, plan: SectionPlan) -> list[DraftSente
     if current:
         latest = current[-1].citations[0].document
         return [verbatim(f) for f in current if f.citations[0].document == latest]
-    home = ctx.facts.of("medication_home")
-    if home:
+    home = [verbatim(f, prefix="（入院時内服）") for f in ctx.facts.of("medication_home")]
+    started = [
+        verbatim(f, prefix="（経過記録より）")
+        for f in ctx.facts.of("course", "plan")
+        if any(w in f.text for w in _STARTED_WORDS) and _names_drug(ctx, f)
+    ]
+    if home or started:
         ctx.warnings.append(
-            f"{plan.title}: 現在の処方が記録にないため入院時の内服薬を載せました。要確認 "
-            "(no current prescription in the sources; medications on admission shown)"
+            f"{plan.title}: 処方の一覧が記録にないため、入院時の内服薬と"
+            "経過記録で開始・追加された薬を載せました。要確認 (no prescription list in the sources; "
+            "medications on admission and drugs started in the notes shown)"
         )
-    return [verbatim(f, prefix="（入院時内服）") for f in home]
+    return [*home, *started]
+
+
+def _names_drug(ctx: FillContext, fact: Fact) -> bool:
+    from karte.drafting.lexicon import default_lexicon
+    from karte.text import normalize
+
+    return any(h.type == "medication" for h in default_lexicon().find(normalize(fact.text).text))
 
 
 def _plan(ctx: FillContext, plan: SectionPlan) -> list[DraftSentence]:
@@ -253,8 +294,7 @@ def _advice_plan(ctx: FillContext, plan: SectionPlan) -> list[DraftSentence]:
 
 
 def _advice_medicines(ctx: FillContext, plan: SectionPlan) -> list[DraftSentence]:
-    current = [f for f in ctx.facts.of("medication_current") if ctx.chart(f)] or ctx.facts.of("medication_current")
-    return [verbatim(f) for f in current]
+    return _current_medications(ctx, plan)
 
 
 def _kb_bullets(ctx: FillContext, kind: str, plan: SectionPlan, main_share: int) -> list[DraftSentence]:

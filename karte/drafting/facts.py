@@ -122,18 +122,21 @@ def collect_facts(
     raw.extend(note_date_facts(sources, admission_id))
     known = coder.known if coder is not None else (lambda code: False)
     if coder is None and record.conditions:
-        warnings.append("ICD-10 表を読み込まずに作成しました: コードは出力しません (no code table: codes left out)")
+        warnings.append(
+            "ICD-10 表を読み込まずに作成しました: コードは出力しません (no code table: codes left out)"
+        )
     raw.extend(chart_facts(sources, lexicon, admission_date, known, warnings))
-    facts = _organise(raw, coder)
+    facts = _organise(raw, coder, lexicon)
     return ChartFacts(sources, facts, admission_id, last_inpatient, warnings)
 
 
-def _organise(raw: list[Fact], coder: Icd10Coder | None) -> FactSet:
+def _organise(raw: list[Fact], coder: Icd10Coder | None, lexicon: Lexicon) -> FactSet:
     diagnoses = _diagnoses(raw)
     if coder is not None:
         for fact in diagnoses:
-            if not fact.codes and fact.name:
-                code = coder.code(fact.name)
+            query = codable_name(fact.name, lexicon) if fact.name and not fact.codes else None
+            if query is not None:
+                code = coder.code(query)
                 if code is not None:
                     fact.codes.append(code)
     others = [f for f in raw if f.kind not in ("diagnosis", "comorbidity")]
@@ -147,6 +150,17 @@ def _organise(raw: list[Fact], coder: Icd10Coder | None) -> FactSet:
     for fact in ordered:
         fs.add(fact)
     return fs
+
+
+def codable_name(name: str, lexicon: Lexicon) -> str | None:
+    """The name to code: the disease name itself when the dictionary knows it as a whole (brackets
+    left out: 胃癌（前庭部） → 胃癌), else None. Free phrases are not coded: the terminology's fuzzy
+    search costs seconds per phrase, and an uncoded diagnosis is better than a guessed code."""
+    base = re.sub(r"\([^)]*\)", "", normalize(name).text).strip()
+    hits = [h for h in lexicon.find(base) if h.type == "disease"]
+    if len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(base):
+        return base
+    return None
 
 
 def _diagnoses(raw: list[Fact]) -> list[Fact]:
@@ -199,7 +213,7 @@ def _add_citations(fact: Fact, citations: Iterable[object]) -> None:
 
 def _merge_medications(facts: list[Fact]) -> list[Fact]:
     """A current drug stated by the chart and by notes becomes one fact citing both."""
-    chart = {
+    chart: dict[tuple[str, str | None], Fact] = {
         (f.kind, f.name): f
         for f in facts
         if f.kind == "medication_current" and f.document_type is None and f.name

@@ -22,9 +22,22 @@ from karte.errors import KarteError
 from karte.records.models import Patient
 
 ICD10_URI = "http://hl7.org/fhir/sid/icd-10"
-DRAFT_TAG = {"system": "urn:karte:draft", "code": "clinician-review-required", "display": "臨床医の確認が必要な下書き"}
+DRAFT_TAG = {
+    "system": "urn:karte:draft",
+    "code": "clinician-review-required",
+    "display": "臨床医の確認が必要な下書き",
+}
 _GENDER = {"male": "male", "female": "female", "other": "other", "unknown": "unknown"}
-_MED_STATUS = {"active", "completed", "entered-in-error", "intended", "stopped", "on-hold", "unknown", "not-taken"}
+_MED_STATUS = {
+    "active",
+    "completed",
+    "entered-in-error",
+    "intended",
+    "stopped",
+    "on-hold",
+    "unknown",
+    "not-taken",
+}
 _CONDITION_STATUS = {"active", "recurrence", "relapse", "inactive", "remission", "resolved"}
 _SECTION_RESOURCES = {
     "diagnoses": ("diagnosis", "comorbidity"),
@@ -69,7 +82,11 @@ def build_bundle(
 ) -> dict[str, Any]:
     """The draft as a FHIR R4B document Bundle (a JSON-ready dict), validated."""
     ids = _Ids(f"{patient.id}/{draft.document_type}/{draft.created.isoformat()}")
-    comp_url, patient_url, device_url = ids("Composition", "0"), ids("Patient", patient.id), ids("Device", "karte")
+    comp_url, patient_url, device_url = (
+        ids("Composition", "0"),
+        ids("Patient", patient.id),
+        ids("Device", "karte"),
+    )
     entries: list[dict[str, Any]] = []
     fact_urls: dict[str, str] = {}
     used = {fid for s in draft.sections for sent in s.sentences for fid in sent.facts}
@@ -87,7 +104,15 @@ def build_bundle(
             0,
             {
                 "title": "紹介先情報",
-                "code": {"coding": [{"system": plan.sections[0].fhir.system, "code": "910", "display": "紹介先情報セクション"}]},
+                "code": {
+                    "coding": [
+                        {
+                            "system": plan.sections[0].fhir.system,
+                            "code": "910",
+                            "display": "紹介先情報セクション",
+                        }
+                    ]
+                },
                 "text": {"status": "additional", "div": _div([text])},
             },
         )
@@ -114,14 +139,19 @@ def build_bundle(
             {"fullUrl": patient_url, "resource": _patient(patient)},
             {"fullUrl": device_url, "resource": _device()},
             *entries,
-            {"fullUrl": ids("Provenance", "0"), "resource": _provenance(draft, comp_url, device_url, sources)},
+            {
+                "fullUrl": ids("Provenance", "0"),
+                "resource": _provenance(draft, comp_url, device_url, sources),
+            },
         ],
     }
     validate_bundle(bundle)
     return bundle
 
 
-def _section(section: DraftSection, draft: Draft, plan: DocumentPlan, fact_urls: dict[str, str]) -> dict[str, Any]:
+def _section(
+    section: DraftSection, draft: Draft, plan: DocumentPlan, fact_urls: dict[str, str]
+) -> dict[str, Any]:
     spec = next(s for s in plan.sections if s.code == section.code)
     paragraphs = [
         ("［要確認］" if not s.supported else "") + ("［要記入］" if s.placeholder else "") + s.text
@@ -145,7 +175,9 @@ def _section(section: DraftSection, draft: Draft, plan: DocumentPlan, fact_urls:
         out["entry"] = refs
     if section.missing:
         out["emptyReason"] = {
-            "coding": [{"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "unavailable"}]
+            "coding": [
+                {"system": "http://terminology.hl7.org/CodeSystem/list-empty-reason", "code": "unavailable"}
+            ]
         }
     return out
 
@@ -174,7 +206,11 @@ def _device() -> dict[str, Any]:
 def _resource(fact: Fact, patient_url: str) -> dict[str, Any] | None:
     subject = {"reference": patient_url}
     if fact.kind in ("diagnosis", "comorbidity"):
-        coding = [{"system": ICD10_URI, "code": c.code, **({"display": c.display} if c.display else {})} for c in fact.codes if c.system == "icd10"]
+        coding = [
+            {"system": ICD10_URI, "code": c.code, **({"display": c.display} if c.display else {})}
+            for c in fact.codes
+            if c.system == "icd10"
+        ]
         out: dict[str, Any] = {
             "resourceType": "Condition",
             "code": {"text": fact.name or fact.text, **({"coding": coding} if coding else {})},
@@ -182,7 +218,12 @@ def _resource(fact: Fact, patient_url: str) -> dict[str, Any] | None:
         }
         if fact.status in _CONDITION_STATUS:
             out["clinicalStatus"] = {
-                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": fact.status}]
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                        "code": fact.status,
+                    }
+                ]
             }
         if fact.date is not None:
             out["onsetDateTime"] = fact.date.isoformat()
@@ -243,24 +284,33 @@ def _provenance(
 
 def validate_bundle(bundle: dict[str, Any]) -> None:
     """fhir.resources R4B validation plus the document rules; a clear error when one fails."""
-    from pydantic import ValidationError
-
     from fhir.resources.R4B.bundle import Bundle
+    from pydantic import ValidationError
 
     try:
         Bundle.model_validate(bundle)
     except ValidationError as exc:
-        raise FhirExportError(f"FHIR Bundle が不正です (invalid FHIR R4B bundle): {exc}", field="fhir") from exc
+        raise FhirExportError(
+            f"FHIR Bundle が不正です (invalid FHIR R4B bundle): {exc}", field="fhir"
+        ) from exc
     entries = bundle.get("entry") or []
-    if bundle.get("type") != "document" or not entries or entries[0]["resource"]["resourceType"] != "Composition":
-        raise FhirExportError("文書 Bundle の最初は Composition です (document bundle must start with a Composition)")
+    if (
+        bundle.get("type") != "document"
+        or not entries
+        or entries[0]["resource"]["resourceType"] != "Composition"
+    ):
+        raise FhirExportError(
+            "文書 Bundle の最初は Composition です (document bundle must start with a Composition)"
+        )
     urls = {e["fullUrl"] for e in entries}
     for ref in _references(bundle):
         if ref not in urls:
             raise FhirExportError(f"参照 {ref} が Bundle 内にありません (unresolved reference)", field="fhir")
     for section in entries[0]["resource"].get("section", []):
         if not section.get("text"):
-            raise FhirExportError(f"セクション {section.get('title')} に本文がありません (section without text)")
+            raise FhirExportError(
+                f"セクション {section.get('title')} に本文がありません (section without text)"
+            )
 
 
 def _references(node: Any) -> list[str]:

@@ -94,7 +94,7 @@ class Guard:
                     kind = "value" if m.kind in ("lab", "frequency") else m.kind
                     issues.append(
                         Issue(
-                            kind=kind,  # type: ignore[arg-type]
+                            kind=kind,
                             text=sentence.text[m.start : m.end],
                             start=m.start,
                             end=m.end,
@@ -162,7 +162,8 @@ def _unsupported(m: Mention, cited: Iterable[_Cited]) -> str | None:
             return f"{label}「{m.surface}」は出典にありません (disease not in the cited text)"
         if m.certainty not in certainties:
             return (
-                f"{label}「{m.surface}」の確信度が出典と異なります: 出典 {'/'.join(sorted(set(map(str, certainties))))}、"
+                f"{label}「{m.surface}」の確信度が出典と異なります: "
+                f"出典 {'/'.join(sorted(set(map(str, certainties))))}、"
                 f"下書き {m.certainty} (certainty differs from the source)"
             )
         return None

@@ -19,9 +19,10 @@ from karte.drafting.models import Citation, DraftSection, DraftSentence, Fact
 from karte.drafting.plans import SectionPlan
 from karte.llm import GenerationParams, LLMAudit, LLMClient, PromptSection
 
-MAX_SENTENCE_CHARS = 160
 MAX_FACTS_PER_SENTENCE = 4
-TOKENS_PER_SENTENCE = 90
+TOKENS_PER_SENTENCE = 70  # Japanese clinical sentence plus its JSON
+MAX_LLM_SENTENCES = 4
+MAX_LLM_FACTS = 10  # facts per call: keeps a section's prompt short on 2 CPU cores
 PATIENT_SECTIONS = frozenset({"care_plan"})
 
 
@@ -30,17 +31,22 @@ def section_schema(fact_ids: list[str], max_sentences: int) -> type[BaseModel]:
     fact_id: Any = Literal[tuple(fact_ids)]
     sentence = create_model(
         "DraftLLMSentence",
-        text=(str, Field(min_length=1, max_length=MAX_SENTENCE_CHARS)),
+        text=(str, Field(min_length=1)),  # no maxLength: it makes the llama.cpp grammar very slow
         facts=(list[fact_id], Field(min_length=1, max_length=MAX_FACTS_PER_SENTENCE)),
     )
     model: type[BaseModel] = create_model(
-        "DraftLLMSection", sentences=(list[sentence], Field(min_length=1, max_length=max_sentences))  # type: ignore[valid-type]
+        "DraftLLMSection",
+        sentences=(list[sentence], Field(min_length=1, max_length=max_sentences)),
     )
     return model
 
 
 def fact_line(fact: Fact) -> str:
-    date = f"{ja_date(fact.date, year=False)} " if fact.date is not None and fact.kind not in ("diagnosis", "comorbidity") else ""
+    date = (
+        f"{ja_date(fact.date, year=False)} "
+        if fact.date is not None and fact.kind not in ("diagnosis", "comorbidity")
+        else ""
+    )
     return f"{fact.id}: {date}{fact.text}"
 
 
@@ -60,7 +66,8 @@ class LLMFiller:
                     used.append(fact)
         if not used:
             return None
-        max_sentences = min(plan.max, max(1, len(used)))
+        used = used[:MAX_LLM_FACTS]
+        max_sentences = min(plan.max, MAX_LLM_SENTENCES, len(used))
         schema = section_schema([f.id for f in used], max_sentences)
         patient = plan.code in PATIENT_SECTIONS
         result = self.client.ask(
@@ -73,7 +80,12 @@ class LLMFiller:
         assert result.parsed is not None
         by_id = {f.id: f for f in used}
         sentences = []
+        seen: set[str] = set()
         for item in result.parsed["sentences"]:
+            text = str(item["text"]).strip()
+            if not text or text in seen:
+                continue  # small models repeat themselves
+            seen.add(text)
             ids = list(dict.fromkeys(str(x) for x in item["facts"]))
             cites: list[Citation] = []
             for fid in ids:
@@ -81,5 +93,5 @@ class LLMFiller:
                 for c in [*fact.citations, *([fact.date_citation] if fact.date_citation else [])]:
                     if c not in cites:
                         cites.append(c)
-            sentences.append(DraftSentence(text=str(item["text"]).strip(), citations=cites, facts=ids, source="llm"))
+            sentences.append(DraftSentence(text=text, citations=cites, facts=ids, source="llm"))
         return sentences, result.audit

@@ -121,7 +121,8 @@ class DraftSentence(BaseModel):
         default=False, description="A gap to fill in by hand (nothing in the sources); states no fact"
     )
     labels: list[tuple[int, int]] = Field(
-        default_factory=list, description="Offsets of fixed wording written by the code (主病名: …), not facts"
+        default_factory=list,
+        description="Offsets of fixed wording written by the code (主病名: …), not facts",
     )
     source: Literal["extractive", "llm"] = "extractive"
     supported: bool = True

@@ -25,6 +25,7 @@ _LAB_DATE = re.compile(r"採血日時?\s*[:：]?\s*")
 _ADMISSION_WORDS = ("入院", "目的")
 _STATEMENT_WORDS = ("を", "は", "が", "する", "考え", "疑", "可能性", "、")
 MAX_PROBLEM_NAME = 30
+_ONGOING_WORDS = ("加療中", "治療中", "通院中", "内服中", "フォロー中")
 _NONE_WORDS = ("なし", "特記事項なし", "特になし", "無し")
 # section name → fact kind, by role of the note
 _ADMISSION_KINDS: dict[str, FactKind] = {
@@ -121,7 +122,11 @@ def note_facts(ctx: NoteContext, lexicon: Lexicon) -> list[Fact]:
             continue
         if problem is not None:
             start = problem.start(2)
-        if ctx.role == "admission" and name == "present_illness" and any(w in text[start:end] for w in _ADMISSION_WORDS):
+        if (
+            ctx.role == "admission"
+            and name == "present_illness"
+            and any(w in text[start:end] for w in _ADMISSION_WORDS)
+        ):
             facts.append(_fact(ctx, "reason_for_admission", start, end))
         if name == "secondary_diagnosis":
             facts.extend(_split_names(ctx, "comorbidity", start, end, lexicon))
@@ -130,6 +135,10 @@ def note_facts(ctx: NoteContext, lexicon: Lexicon) -> list[Fact]:
             facts.extend(_split_names(ctx, "diagnosis", start, end, lexicon))
             continue
         fact = _fact(ctx, kind, start, end)
+        if kind == "past_history" and any(w in text[start:end] for w in _ONGOING_WORDS):
+            ongoing = _ongoing_condition(ctx, start, end, lexicon)
+            if ongoing is not None:
+                facts.append(ongoing)
         if kind in ("medication_home", "medication_current"):
             drug = _first(lexicon, text[start:end], "medication")
             if drug is None:
@@ -169,6 +178,20 @@ def _is_problem_name(text: str, lexicon: Lexicon) -> bool:
     return bool(hits) and hits[0].start <= 1
 
 
+def _ongoing_condition(ctx: NoteContext, start: int, end: int, lexicon: Lexicon) -> Fact | None:
+    """``2016年 脂質異常症（内服加療中）``: a past illness still treated is a comorbidity."""
+    nt = normalize(ctx.document.text[start:end])
+    hit = next((h for h in lexicon.find(nt.text) if h.type == "disease"), None)
+    if hit is None:
+        return None
+    s, e = nt.to_original(hit.start, hit.end)
+    fact = _fact(ctx, "comorbidity", start + s, start + e)
+    fact.name = fact.text
+    fact.certainty = "positive"
+    fact.rank = 50  # after the problems listed in the notes
+    return fact
+
+
 def _problem_fact(ctx: NoteContext, m: re.Match[str], lexicon: Lexicon) -> Fact:
     """``#1 脳梗塞``: a problem of the problem list (#1 is the main one)."""
     number = int(m.group(1))
@@ -185,7 +208,7 @@ def _problem_fact(ctx: NoteContext, m: re.Match[str], lexicon: Lexicon) -> Fact:
 def _split_names(ctx: NoteContext, kind: FactKind, start: int, end: int, lexicon: Lexicon) -> list[Fact]:
     """``高血圧症、脂質異常症`` → one fact per name."""
     text = ctx.document.text
-    out = []
+    out: list[Fact] = []
     pos = start
     for part in re.split(r"[、,，]", text[start:end]):
         s = pos + len(part) - len(part.lstrip())

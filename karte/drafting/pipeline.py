@@ -81,7 +81,7 @@ class Drafter:
         self.lexicon = lexicon
         self.coder = coder
         self._llm_client = llm_client
-        self._now = now or (lambda: dt.datetime.now(dt.timezone.utc).astimezone())
+        self._now = now or (lambda: dt.datetime.now(dt.UTC).astimezone())
 
     def draft(self, record: PatientRecord, options: DraftOptions) -> DraftResult:
         plan = load_plan(options.document_type)
@@ -89,7 +89,9 @@ class Drafter:
         notes, excluded = select_notes(record.documents, options)
         if not notes and not (record.conditions or record.medications or record.observations):
             raise InputError(
-                f"患者 {record.id} に使える文書がありません (no notes to draft from)", field="documents", record_id=record.id
+                f"患者 {record.id} に使える文書がありません (no notes to draft from)",
+                field="documents",
+                record_id=record.id,
             )
         chart = collect_facts(record, notes, self.lexicon, self.coder)
         warnings = [*chart.warnings]
@@ -114,9 +116,15 @@ class Drafter:
                     "疾患の解説は知識ベースから引用しました。臨床医の確認前の内容です "
                     "(knowledge-base text, not yet reviewed by a clinician)"
                 )
-            unmatched = [f.name for f in facts.of("diagnosis", "comorbidity") if f.name not in {m.diagnosis.name for m in matches}]
+            unmatched = [
+                f.name
+                for f in facts.of("diagnosis", "comorbidity")
+                if f.name not in {m.diagnosis.name for m in matches}
+            ]
             if unmatched:
-                warnings.append(f"知識ベースに解説のない病名: {'、'.join(str(n) for n in unmatched)} (no KB entry)")
+                warnings.append(
+                    f"知識ベースに解説のない病名: {'、'.join(str(n) for n in unmatched)} (no KB entry)"
+                )
         client = self._client(options.mode, warnings)
         used_mode: Literal["extractive", "llm"] = "llm" if client is not None else "extractive"
         ctx = FillContext(
@@ -132,11 +140,18 @@ class Drafter:
         for section_plan in wanted:
             section = fill_extractive(ctx, section_plan)
             if client is not None and section_plan.llm and not section.missing:
-                section = self._llm_section(client, section_plan, section, facts, plan.title, warnings, audits)
-            sections.append(guard.check_section(section, sources, options.on_unsupported, warnings, section_plan.empty))
+                section = self._llm_section(
+                    client, section_plan, section, facts, plan.title, warnings, audits
+                )
+            sections.append(
+                guard.check_section(section, sources, options.on_unsupported, warnings, section_plan.empty)
+            )
         missing = [s.title for s in sections if s.missing and s.required]
         if missing:
-            warnings.append(f"記録から埋められなかった必須項目: {'、'.join(missing)}（要記入） (required sections left empty)")
+            warnings.append(
+                f"記録から埋められなかった必須項目: {'、'.join(missing)}（要記入） "
+                "(required sections left empty)"
+            )
         draft = Draft(
             document_type=options.document_type,
             title=plan.title,
@@ -150,6 +165,14 @@ class Drafter:
         )
         fhir = build_bundle(draft, plan, record.patient(), sources, recipient or None)
         return DraftResult(draft, sources, fhir, audits, [d.id for d in notes])
+
+    def llm_client(self) -> LLMClient:
+        """The LLM client (loading the model on first use); an LLMError when none is configured."""
+        if self._llm_client is None:
+            raise LLMError(
+                "LLM が設定されていません (no LLM backend configured)", field="llm", type="llm_disabled"
+            )
+        return self._llm_client()
 
     def _client(self, mode: Mode, warnings: list[str]) -> LLMClient | None:
         if mode == "extractive" or self._llm_client is None:
@@ -195,7 +218,7 @@ class Drafter:
 
 
 def _request_fact(kind: str, text: str, citation: Citation) -> Fact:
-    return Fact(id="", kind=kind, text=text, citations=[citation])  # type: ignore[arg-type]
+    return Fact(id="", kind=kind, text=text, citations=[citation])
 
 
 def select_notes(documents: list[Document], options: DraftOptions) -> tuple[list[Document], list[str]]:

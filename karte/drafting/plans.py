@@ -69,7 +69,8 @@ class DocumentPlan(BaseModel):
             if s.code == code:
                 return s
         raise InputError(
-            f"セクション {code!r} はこの文書にありません。利用可能: {', '.join(s.code for s in self.sections)} "
+            f"セクション {code!r} はこの文書にありません。"
+            f"利用可能: {', '.join(s.code for s in self.sections)} "
             "(no such section in this document type)",
             field="sections",
         )
@@ -99,7 +100,8 @@ def load_plan(document_type: str, lang: str = "ja") -> DocumentPlan:
     plans = _plans(lang)
     if document_type not in plans:
         raise InputError(
-            f"文書の種類 {document_type!r} は作成できません。利用可能: {', '.join(plans)} (unknown document type)",
+            f"文書の種類 {document_type!r} は作成できません。利用可能: {', '.join(plans)} "
+            "(unknown document type)",
             field="document_type",
         )
     return plans[document_type]

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from karte.drafting.models import Citation, SourceDocument
+from karte.drafting.models import Citation, SourceDocument, SourceKind
 from karte.records.models import Allergy, Condition, Document, Medication, Observation, PatientRecord
 
 SEPARATOR = "｜"
@@ -46,8 +46,9 @@ class RenderedLine:
 class Rendering:
     """Builds one rendered document line by line, remembering where each part lies."""
 
-    def __init__(self, document_id: str, type_: str, title: str) -> None:
+    def __init__(self, document_id: str, type_: str, title: str, kind: SourceKind = "chart") -> None:
         self.document_id = document_id
+        self.kind: SourceKind = kind
         self.type = type_
         self.title = title
         self._text = ""
@@ -73,7 +74,9 @@ class Rendering:
         return line
 
     def document(self) -> SourceDocument:
-        return SourceDocument(id=self.document_id, kind="chart", type=self.type, title=self.title, text=self._text)
+        return SourceDocument(
+            id=self.document_id, kind=self.kind, type=self.type, title=self.title, text=self._text
+        )
 
 
 def _when(value: dt.datetime | dt.date | None) -> str | None:
@@ -179,7 +182,11 @@ def build_sources(record: PatientRecord, notes: list[Document]) -> ChartSources:
             a,
             allergy.add(
                 a.id,
-                [("substance", a.substance), ("reaction", a.reaction and f"反応 {a.reaction}"), ("category", a.category)],
+                [
+                    ("substance", a.substance),
+                    ("reaction", a.reaction and f"反応 {a.reaction}"),
+                    ("category", a.category),
+                ],
             ),
         )
         for a in record.allergies
@@ -203,6 +210,7 @@ def build_sources(record: PatientRecord, notes: list[Document]) -> ChartSources:
 
 
 def _observation_parts(o: Observation) -> list[tuple[str, str | None]]:
+    value: str | None
     if o.value is not None:
         value = f"{o.value:g} {o.unit}" if o.unit else f"{o.value:g}"
     else:
@@ -219,9 +227,11 @@ def _system_label(system: str) -> str:
     return "ICD-10" if system.rstrip("/").endswith("icd-10") else system
 
 
-def request_source(patient_id: str, lines: list[tuple[str, str]]) -> tuple[SourceDocument, dict[str, Citation]]:
+def request_source(
+    patient_id: str, lines: list[tuple[str, str]]
+) -> tuple[SourceDocument, dict[str, Citation]]:
     """The user's own request (recipient, purpose of a referral) as a citable document."""
-    rendering = Rendering(f"{patient_id}#request", "依頼", "作成依頼 (request)")
+    rendering = Rendering(f"{patient_id}#request", "依頼", "作成依頼 (request)", kind="request")
     cites: dict[str, Citation] = {}
     for key, value in lines:
         line = rendering.add(key, [("label", _REQUEST_LABELS.get(key, key)), ("value", value)])

@@ -46,7 +46,25 @@ _VALUE_UNITS = (
     "%",
     "℃",
 )
-_DOSE_UNITS = ("mg", "μg", "mcg", "g", "mL", "L", "単位", "IU", "錠", "カプセル", "包", "本", "滴", "枚", "パフ", "吸入", "mEq")
+_DOSE_UNITS = (
+    "mg",
+    "μg",
+    "mcg",
+    "g",
+    "mL",
+    "L",
+    "単位",
+    "IU",
+    "錠",
+    "カプセル",
+    "包",
+    "本",
+    "滴",
+    "枚",
+    "パフ",
+    "吸入",
+    "mEq",
+)
 _UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(set(_VALUE_UNITS + _DOSE_UNITS), key=len, reverse=True))
 _AMOUNT = re.compile(rf"(?<![\d.]){_NUMBER}\s?({_UNIT_PATTERN})(?![A-Za-z])")
 _FREQUENCY = re.compile(r"(1日\s?\d+\s?回|分\s?\d(?!\d)|\d+\s?週に\s?\d+\s?回|\d+\s?日分|\d+\s?回/日)")

@@ -13,4 +13,12 @@ Offsets of every result are into the ORIGINAL text. spaCy factories: :mod:`.spac
 from karte.extract.pipeline import ExtractedNote, Extractor, default_extractor
 from karte.extract.schema import CERTAINTIES, ENTITY_TYPES, STATES, Mention
 
-__all__ = ["CERTAINTIES", "ENTITY_TYPES", "STATES", "ExtractedNote", "Extractor", "Mention", "default_extractor"]
+__all__ = [
+    "CERTAINTIES",
+    "ENTITY_TYPES",
+    "STATES",
+    "ExtractedNote",
+    "Extractor",
+    "Mention",
+    "default_extractor",
+]

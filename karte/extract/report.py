@@ -55,13 +55,22 @@ def attribute_table(score: AttributeScore) -> Table:
     return table
 
 
+_SHORT = {
+    "clinical_context": "cc",
+    "medication_value": "med_value",
+    "test_value": "t_value",
+    "test_key": "t_key",
+    "medication": "med",
+}
+
+
 def confusion_table(report: EvaluationReport) -> Table:
     types = [t.type for t in report.types]
     columns = [*types, NONE]
     table = Table(title="種類の混同表 (type confusion, exact spans; (none) = missed / spurious)")
     table.add_column("gold \\ pred")
     for t in columns:
-        table.add_column(t[:8], justify="right")
+        table.add_column(_SHORT.get(t, t), justify="right")
     for g in [*types, NONE]:
         row = report.type_confusion.get(g, {})
         table.add_row(g, *(str(row.get(p, 0)) if g != NONE or p != NONE else "-" for p in columns))

@@ -42,7 +42,7 @@ State = Literal["executed", "negated", "scheduled", "other"]
 CERTAINTIES: tuple[str, ...] = ("positive", "negative", "suspicious", "general")
 STATES: tuple[str, ...] = ("executed", "negated", "scheduled", "other")
 STATE_TYPES = frozenset({"test", "medication", "remedy"})
-ComponentName = Literal["dictionary", "model", "rule"]
+ComponentName = Literal["dictionary", "model", "rule", "llm"]
 
 
 @dataclass(slots=True)

@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from karte.extract.evaluate import EvaluationReport, ScoredEntity, evaluate_documents
+from karte.extract.llm_review import review_note
 from karte.extract.pipeline import Extractor, default_extractor
 from karte.extract.training.split import is_dev, recorded_split
+from karte.llm import LLMClient
 from karte.records.loaders import LoadProblem, load_path
 from karte.records.models import Document
 
@@ -19,10 +21,11 @@ class EvaluationRun:
     problems: list[str] = field(default_factory=list)
 
 
-def scored_entities(extractor: Extractor, text: str) -> list[ScoredEntity]:
-    return [
-        ScoredEntity(m.start, m.end, m.type, m.certainty, m.state) for m in extractor.extract(text).mentions
-    ]
+def scored_entities(extractor: Extractor, text: str, llm: LLMClient | None = None) -> list[ScoredEntity]:
+    note = extractor.extract(text)
+    if llm is not None:
+        review_note(note, llm)
+    return [ScoredEntity(m.start, m.end, m.type, m.certainty, m.state) for m in note.mentions]
 
 
 def select_split(docs: list[Document], split: str) -> tuple[list[Document], str]:
@@ -40,7 +43,7 @@ def select_split(docs: list[Document], split: str) -> tuple[list[Document], str]
 
 
 def evaluate_path(
-    path: Path | str, *, split: str = "auto", extractor: Extractor | None = None
+    path: Path | str, *, split: str = "auto", extractor: Extractor | None = None, llm: LLMClient | None = None
 ) -> EvaluationRun:
     docs: list[Document] = []
     problems: list[str] = []
@@ -51,5 +54,5 @@ def evaluate_path(
         docs.extend(d for d in item.documents if d.gold)
     chosen, note = select_split(docs, split)
     ex = extractor or default_extractor()
-    report = evaluate_documents(chosen, lambda text: scored_entities(ex, text))
+    report = evaluate_documents(chosen, lambda text: scored_entities(ex, text, llm))
     return EvaluationRun(report, note, problems)

@@ -114,7 +114,8 @@ class EmbeddedBackend(BaseBackend):
 
         key = json.dumps(json_schema, sort_keys=True)
         if key not in self._grammars:
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            # Unsorted: the grammar keeps the schema's property order (the pydantic field order).
+            self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(json_schema), verbose=False)
         return self._grammars[key]
 
     def complete(

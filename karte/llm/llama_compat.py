@@ -13,9 +13,10 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 _PATCH_LOCK = threading.Lock()
 FORCE_ENV = "KARTE_LLAMA_EXTRA_BUFFERS"
@@ -47,13 +48,7 @@ def safe_model_params() -> Iterator[None]:
         return
     with _PATCH_LOCK:
         original = llama_module.llama_cpp.llama_model_default_params
-
-        def without_extra_buffers() -> object:
-            params = original()
-            params.use_extra_bufts = False
-            return params
-
-        llama_module.llama_cpp.llama_model_default_params = without_extra_buffers
+        llama_module.llama_cpp.llama_model_default_params = _without_extra_buffers(original)
         try:
             yield
         finally:
@@ -67,10 +62,13 @@ def patch_for_process() -> None:
     if extra_buffers_allowed():
         return
     original = llama_module.llama_cpp.llama_model_default_params
+    llama_module.llama_cpp.llama_model_default_params = _without_extra_buffers(original)
 
-    def without_extra_buffers() -> object:
+
+def _without_extra_buffers(original: Callable[[], Any]) -> Callable[[], Any]:
+    def default_params() -> Any:
         params = original()
         params.use_extra_bufts = False
         return params
 
-    llama_module.llama_cpp.llama_model_default_params = without_extra_buffers
+    return default_params

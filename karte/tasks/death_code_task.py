@@ -1,4 +1,4 @@
-"""Task ``death-code``: a death certificate (死亡票) → underlying cause and external cause in ICD-10 and ICD-11."""
+"""Task ``death-code``: a death certificate (死亡票) → underlying and external cause, ICD-10 and ICD-11."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ DEMO_CERTIFICATES = 6
 
 
 class DeathCodeInput(TaskInput, DeathCertificate):
-    """``{"id", "causes": {"Ia","Ib","Ic","Id","II"}, "intervals", "manner", "external", "surgery", "autopsy"}``."""
+    """``{"id", "causes": {"Ia" … "Id", "II"}, "intervals", "manner", "external", "surgery", "autopsy"}``."""
 
 
 class DeathCodeOutput(TaskOutput, DeathCodeResult):
-    """``{"id", "underlying": {"icd10","icd11","rule",…}, "external_cause": {…}, "lines": […], "evidence": […]}``."""
+    """``{"id", "underlying": {"icd10", "icd11", "rule" …}, "external_cause", "lines", "evidence"}``."""
 
 
 def death_coder(ctx: TaskContext) -> DeathCoder:

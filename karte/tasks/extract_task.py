@@ -8,8 +8,10 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from karte.evidence import Evidence, Span
+from karte.extract.llm_review import review_note
 from karte.extract.pipeline import Extractor, default_extractor
 from karte.extract.schema import Mention
+from karte.llm import LLMClient, make_client
 from karte.tasks.context import TaskContext
 from karte.tasks.inputs import NoteInput
 from karte.tasks.registry import TaskOutput, task
@@ -37,6 +39,15 @@ class ExtractedEntity(BaseModel):
     score: float = Field(ge=0.0, le=1.0, description="Confidence of the span and type")
     evidence: list[Evidence] = Field(
         description="How it was found (model or dictionary) and, for attributes, the rule triggers"
+    )
+
+
+class ExtractInput(NoteInput):
+    """One note (``text`` or ``document_id``), optionally with the LLM review of unsure certainties."""
+
+    llm: bool = Field(
+        default=False,
+        description="確信度の低い所見を LLM で見直す (review low-confidence certainties with the LLM)",
     )
 
 
@@ -91,22 +102,24 @@ def entity_of(m: Mention, text: str, section: str | None, document_id: str | Non
 
 
 def extract_entities(
-    extractor: Extractor, text: str, document_id: str | None = None
+    extractor: Extractor, text: str, document_id: str | None = None, llm: LLMClient | None = None
 ) -> list[ExtractedEntity]:
     note = extractor.extract(text)
+    if llm is not None:
+        review_note(note, llm)
     return [entity_of(m, text, note.section_of(m), document_id) for m in note.mentions]
 
 
 @task(
     "extract",
-    input=NoteInput,
+    input=ExtractInput,
     output=ExtractOutput,
     summary="病名・症状・検査・薬剤などの抽出と否定・疑いの判定 (clinical entities with certainty)",
     demo_inputs=_documents_in_store,
 )
-def extract_task(inp: NoteInput, ctx: TaskContext) -> ExtractOutput:
+def extract_task(inp: ExtractInput, ctx: TaskContext) -> ExtractOutput:
     text = inp.resolve_text(ctx)
     extractor = ctx.resource("extract.extractor", default_extractor)
-    return ExtractOutput(
-        id=inp.id, document_id=inp.document_id, entities=extract_entities(extractor, text, inp.document_id)
-    )
+    llm = ctx.resource("llm.client", lambda: make_client(ctx.settings)) if inp.llm else None
+    entities = extract_entities(extractor, text, inp.document_id, llm)
+    return ExtractOutput(id=inp.id, document_id=inp.document_id, entities=entities)

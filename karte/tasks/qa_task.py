@@ -1,9 +1,11 @@
-"""Task ``qa``: answer a multiple-choice exam question; the LLM picks among the given choice letters.
+"""Task ``qa``: answer a multiple-choice exam question; the LLM picks among the given choices.
 
-The answer is constrained by the output schema (grammar on the embedded backend) to the verified set
-of options built from the input's choice letters, so the model cannot invent a choice. With ``rag``,
-passages retrieved from the disease knowledge base are put into the prompt and cited as evidence.
-The result is a draft for review, never a clinical judgement of the system's own.
+Code builds the verified set of allowed answers from the input's choice letters (one letter, or the
+N letters of 「N つ選べ」); the output schema (a grammar on the embedded backend) restricts the model to
+exactly that set, so it cannot invent a choice. The prompt (``qa_answer`` v2) has the model answer with
+the chosen options' words, which code maps back to the letters (v1, letters, is used when two options
+read the same). With ``rag``, passages retrieved from the disease knowledge base are put into the
+prompt and cited as evidence. The result is a draft for review, never a judgement of the system's own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model, field_validator
 
+from karte.errors import KarteError
 from karte.evidence import Evidence, Span
 from karte.llm import GenerationParams, LLMAudit, LLMClient, PromptSection, make_client
 from karte.tasks.context import TaskContext
@@ -93,7 +96,14 @@ def answer_model(options: list[str]) -> type[BaseModel]:
 
 
 def _retrieve(ctx: TaskContext, query: str) -> list[Any]:
-    from karte.knowledge import disease_index
+    try:
+        from karte.knowledge import disease_index
+    except ImportError as exc:
+        raise KarteError(
+            f"知識ベースを読み込めません ({exc}) (knowledge base unavailable; run without rag)",
+            field="rag",
+            type="knowledge_unavailable",
+        ) from exc
 
     index = ctx.resource("knowledge.disease_index", disease_index)
     return list(index.search(query, k=RAG_PASSAGES))

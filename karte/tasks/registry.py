@@ -62,6 +62,10 @@ BUILTIN_TASK_MODULES = (
     "karte.tasks.lab_map_task",
     "karte.tasks.code_note_task",
     "karte.tasks.extract_task",
+    "karte.tasks.draft_task",
+    "karte.tasks.notify_task",
+    "karte.tasks.death_code_task",
+    "karte.tasks.screen_task",
 )
 _loaded = False
 

@@ -29,6 +29,12 @@ class CodeProposal(BaseModel):
     score: float | None = None
     rationale: str = ""
     spans: list[EvidenceSpan] = Field(default_factory=list)
+    certainties: list[str] = Field(default_factory=list, description="Of the mentions it codes (code-note)")
+
+    @property
+    def negated_only(self) -> bool:
+        """Every mention behind the code is negated (「…なし」): most likely not to be coded."""
+        return bool(self.certainties) and all(c == "negative" for c in self.certainties)
 
     @property
     def key(self) -> str:
@@ -60,7 +66,8 @@ def entity_marks(output: dict[str, Any] | None, labels: dict[str, dict[str, str]
     for entity in (output or {}).get("entities", []):
         if not isinstance(entity, dict) or not isinstance(entity.get("start"), int):
             continue
-        attributes = entity.get("attributes") if isinstance(entity.get("attributes"), dict) else {}
+        raw = entity.get("attributes")
+        attributes: dict[str, Any] = raw if isinstance(raw, dict) else {}
         certainty = entity.get("certainty") or attributes.get("certainty")
         state = entity.get("state") or attributes.get("state")
         kind = str(entity.get("type", "pending"))
@@ -90,7 +97,7 @@ def code_proposals(output: dict[str, Any] | None) -> list[CodeProposal]:
     output = output or {}
     if isinstance(output.get("mentions"), list):
         return _merge(
-            proposal
+            proposal.model_copy(update={"certainties": [str(mention.get("certainty") or "")]})
             for mention in output["mentions"]
             if isinstance(mention, dict)
             for proposal in _proposals(mention.get("codes", []))
@@ -111,7 +118,11 @@ def _merge(proposals: Iterable[CodeProposal]) -> list[CodeProposal]:
         spans = {(s.start, s.end): s for s in [*seen.spans, *proposal.spans]}
         best = max(seen.score or 0.0, proposal.score or 0.0)
         merged[proposal.key] = seen.model_copy(
-            update={"spans": sorted(spans.values(), key=lambda s: s.start), "score": best}
+            update={
+                "spans": sorted(spans.values(), key=lambda s: s.start),
+                "score": best,
+                "certainties": [*seen.certainties, *proposal.certainties],
+            }
         )
     return sorted(merged.values(), key=lambda p: -(p.score or 0.0))
 

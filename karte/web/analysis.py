@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from karte import __version__
 from karte.audit.tables import utcnow
@@ -140,10 +141,13 @@ class Analyses:
             for d in documents
         ]
         ids = [d.id for d in documents]
-        with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
-            conn.execute(
-                delete(analysis_cache).where(
-                    analysis_cache.c.task == task, analysis_cache.c.document_id.in_(ids)
+        try:
+            with self.engine.connect().execution_options(**{WRITE: True}) as conn, conn.begin():
+                conn.execute(
+                    delete(analysis_cache).where(
+                        analysis_cache.c.task == task, analysis_cache.c.document_id.in_(ids)
+                    )
                 )
-            )
-            conn.execute(insert(analysis_cache), rows)
+                conn.execute(insert(analysis_cache), rows)
+        except IntegrityError:
+            pass  # another request stored the same results first (or a document was deleted meanwhile)

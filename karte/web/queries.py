@@ -56,7 +56,7 @@ def patient_page(engine: Engine, query: str = "", page: int = 1, size: int = PAG
         page = min(max(1, page), pages)
         found = conn.execute(rows_query.offset((page - 1) * size).limit(size)).mappings().all()
         ids = [row["id"] for row in found]
-        counts = (
+        counts: dict[str, int] = (
             dict(
                 conn.execute(
                     select(_documents.c.patient_id, func.count())

@@ -93,5 +93,6 @@ def _no_store(response: Response) -> None:
     response.headers["x-content-type-options"] = "nosniff"
     response.headers["referrer-policy"] = "same-origin"
     response.headers["content-security-policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+        " frame-ancestors 'none'"
     )

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from karte.auth import LoginOutcome, csrf_matches, security_policy
-from karte.web.guard import safe_next, require, services_of
+from karte.web.guard import require, safe_next, services_of
 from karte.web.principal import SESSION_COOKIE, Principal, authenticate, client_ip
 from karte.web.render import page
 
@@ -27,7 +27,8 @@ _MESSAGES = {
 def _locked_message() -> str:
     minutes = security_policy().lockout_minutes
     return (
-        f"ログインの失敗が続いたためロックされています。{minutes} 分後に再度試すか、管理者に解除を依頼してください"
+        "ログインの失敗が続いたためロックされています。"
+        f"{minutes} 分後に再度試すか、管理者に解除を依頼してください"
         " (account locked after repeated failed log-ins)"
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from karte.errors import KarteError
@@ -120,8 +121,6 @@ async def decide(
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
     value = {key.removeprefix("value_"): v for key, v in fields.items() if key.startswith("value_")}
     back = safe_next(fields.get("next", "/"))
-    from fastapi.concurrency import run_in_threadpool
-
     try:
         await run_in_threadpool(
             lambda: services.reviews.decide(

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import batch_test_tasks
 import pytest
 from batch_inputs import karte_run_lines, notes_jsonl, shard_lines
 
@@ -17,6 +16,9 @@ from karte.batch.sources import Sizing, open_source
 
 @pytest.fixture
 def crash_task() -> Iterator[str]:
+    """The test-only task, registered for this test alone (imported here, not at collection)."""
+    import batch_test_tasks
+
     batch_test_tasks.register()
     yield batch_test_tasks.CRASH_TASK
     batch_test_tasks.unregister()

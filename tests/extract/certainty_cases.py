@@ -51,8 +51,10 @@ CERTAINTY_CASES: list[tuple[str, str, str]] = [
     ("r/o 肺結核", "肺結核", "suspicious"),
     ("陳旧性炎症性変化を疑います。", "陳旧性炎症性変化", "suspicious"),
     ("鑑別診断としてサルコイドーシスが挙がる。", "サルコイドーシス", "suspicious"),
-    ("心不全の増悪が示唆される。", "心不全", "suspicious"),
+    ("胸部X線の所見からうっ血性心不全の可能性が高い。", "うっ血性心不全", "suspicious"),
     ("膵癌の除外はできない。", "膵癌", "suspicious"),
+    # 示唆される asserts the finding (MedTxt guideline for radiology reports)
+    ("肝に多発する低吸収域を認め、多発肝転移が示唆されます。", "多発肝転移", "positive"),
     # general (not about this patient)
     ("一般に肺炎は高齢者に多い疾患である。", "肺炎", "general"),
     ("本剤では間質性肺炎の副作用が報告されている。", "間質性肺炎", "general"),

@@ -17,17 +17,24 @@ from karte.extract.training.split import is_dev, recorded_split
 from karte.records.loaders import load_path
 
 FILES = ("MedTxt-CR-JA-train.xml", "MedTxt-RR-JA-training.xml")
-EXACT_F1_FLOORS = {"disease": 0.74, "anatomy": 0.78, "test": 0.78, "medication": 0.60, "time": 0.82}
+# measured on the dev split when committed (checksums.json): disease 0.789, anatomy 0.794, test 0.832,
+# medication 0.686 (42 gold mentions only: noisy), time 0.856; floors = measured - 0.03 (medication - 0.04).
+EXACT_F1_FLOORS = {"disease": 0.76, "anatomy": 0.76, "test": 0.80, "medication": 0.645, "time": 0.82}
+
+
+MEDTXT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "medtxt"
 
 
 @pytest.fixture(scope="module")
-def dev_report(shared_data: Path, extractor: Extractor) -> EvaluationReport:
-    docs = [
-        d
-        for name in FILES
-        for item in load_path(shared_data / "medtxt" / name)
-        for d in getattr(item, "documents", [])
-    ]
+def medtxt() -> Path:
+    if not MEDTXT.is_dir():
+        pytest.skip(f"MedTxt not found at {MEDTXT}")
+    return MEDTXT
+
+
+@pytest.fixture(scope="module")
+def dev_report(medtxt: Path, extractor: Extractor) -> EvaluationReport:
+    docs = [d for name in FILES for item in load_path(medtxt / name) for d in getattr(item, "documents", [])]
     chosen, _ = select_split(docs, "dev")
     assert len(chosen) == len(recorded_split()["dev"])
     return evaluate_documents(chosen, lambda text: scored_entities(extractor, text))
@@ -48,16 +55,16 @@ def test_exact_f1_floor(dev_report: EvaluationReport, entity_type: str, floor: f
 
 
 def test_partial_f1_of_disease(dev_report: EvaluationReport) -> None:
-    assert dev_report.type_score("disease").partial_f1 >= 0.90
+    assert dev_report.type_score("disease").partial_f1 >= 0.90  # measured 0.936
 
 
 def test_certainty_accuracy_on_found_diseases(dev_report: EvaluationReport) -> None:
     assert dev_report.certainty.compared >= 300
-    assert dev_report.certainty.accuracy >= 0.86, dev_report.certainty
+    assert dev_report.certainty.accuracy >= 0.865, dev_report.certainty  # measured 0.895
 
 
-def test_offsets_of_every_dev_prediction_match_the_text(shared_data: Path, extractor: Extractor) -> None:
-    for item in load_path(shared_data / "medtxt" / FILES[0]):
+def test_offsets_of_every_dev_prediction_match_the_text(medtxt: Path, extractor: Extractor) -> None:
+    for item in load_path(medtxt / FILES[0]):
         for doc in getattr(item, "documents", []):
             if is_dev(doc.id):
                 note = extractor.extract(doc.text)

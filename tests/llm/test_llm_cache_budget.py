@@ -29,14 +29,16 @@ def test_same_prompt_twice_is_deterministic_without_cache(small_backend: Any) ->
 def test_rerun_is_served_from_the_cache_at_no_cost(small_backend: Any, tmp_path: Path) -> None:
     cache = CompletionCache(tmp_path / "cache")
     variables = {"history": [{"role": "user", "content": "発熱の定義は？"}]}
-    first = LLMClient(small_backend, cache, Budget(5, 10**5)).ask("chat", variables)
+    short = GenerationParams(max_tokens=16)
+    first = LLMClient(small_backend, cache, Budget(5, 10**5)).ask("chat", variables, params=short)
     rerun_budget = Budget(5, 10**5)
-    again = LLMClient(small_backend, CompletionCache(tmp_path / "cache"), rerun_budget).ask("chat", variables)
+    rerun = LLMClient(small_backend, CompletionCache(tmp_path / "cache"), rerun_budget)
+    again = rerun.ask("chat", variables, params=short)
     assert not first.audit.cached and again.audit.cached
     assert again.text == first.text and again.audit.prompt_sha256 == first.audit.prompt_sha256
     assert rerun_budget.calls == 0 and rerun_budget.tokens == 0
     different = LLMClient(small_backend, cache, Budget(5, 10**5)).ask(
-        "chat", variables, params=GenerationParams(max_tokens=17)
+        "chat", variables, params=GenerationParams(max_tokens=12)
     )
     assert not different.audit.cached  # parameters are part of the key
 
@@ -67,7 +69,11 @@ def test_budget_exceeded_is_a_clear_per_record_error(llm_env: Path, monkeypatch:
 def test_token_budget_is_checked_before_the_call(small_backend: Any) -> None:
     client = LLMClient(small_backend, cache=None, budget=Budget(max_calls=10, max_tokens=20))
     with pytest.raises(BudgetExceededError, match="トークン"):
-        client.ask("chat", {"history": [{"role": "user", "content": "こんにちは"}]})
+        client.ask(
+            "chat",
+            {"history": [{"role": "user", "content": "こんにちは"}]},
+            params=GenerationParams(max_tokens=8),
+        )
     assert client.budget.calls == 0
 
 

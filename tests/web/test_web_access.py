@@ -1,4 +1,4 @@
-"""Refused requests are refused AND audited: no session, wrong role, missing CSRF, tampered session, bad key."""
+"""Refusals are AND audited: no session, wrong role, no CSRF token, tampered session, bad key."""
 
 from __future__ import annotations
 

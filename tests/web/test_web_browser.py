@@ -1,4 +1,4 @@
-"""The pages in a real headless Chromium (Debian's ``chromium``, driven by Playwright; one browser per session).
+"""The pages in a real headless Chromium (Debian's ``chromium`` via Playwright, one browser per session).
 
 Flows: log-in → patient list → chart view → coding review → accept; failed log-ins → lockout.
 Screening → accept a candidate → CSV export (issue 6) and draft → approve (issue 7) run once

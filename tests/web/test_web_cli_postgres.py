@@ -9,18 +9,17 @@ import pytest
 import typer
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from typer.testing import CliRunner, Result
 from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner, Result
 from web_support import PASSWORD, audit_events, build_app, cohort_records, login
 
 from karte.audit import AuditLog
-from karte.cli import audit_cmd, serve_cmd, users_cmd
+from karte.cli import audit_cmd, serve_cmd, users_cmd, web_cmd
 from karte.config import Settings
-
 
 # The commands of this issue only: importing karte.cli.main would pull in every other command group.
 karte_app = typer.Typer()
-for _module in (users_cmd, audit_cmd, serve_cmd):
+for _module in (users_cmd, audit_cmd, serve_cmd, web_cmd):
     _module.register(karte_app)
 
 
@@ -138,3 +137,20 @@ def test_password_is_not_in_the_database(karte_home: Path) -> None:
         == 0
     )
     assert f"{PASSWORD}-secret".encode() not in (karte_home / "karte.db").read_bytes()
+
+
+def test_precompute_fills_the_cache(karte_home: Path) -> None:
+    from karte.records.store import open_store
+
+    records = cohort_records(2)
+    for record in records:  # stored as imported from a source without sections
+        for document in record.documents:
+            document.sections = []
+    with open_store() as store:
+        store.add_records(records)
+    done = karte("web", "precompute", "--what", "sections", home=karte_home)
+    assert done.exit_code == 0, done.output
+    with open_store() as store, store._engine.connect() as conn:
+        cached = conn.execute(text("SELECT task, count(*) FROM analysis_cache GROUP BY task")).all()
+    assert cached == [("sections", sum(len(r.documents) for r in records))]
+    assert karte("web", "precompute", "--what", "nonsense", home=karte_home).exit_code == 2

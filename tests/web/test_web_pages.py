@@ -129,7 +129,7 @@ def _decide(client: TestClient, token: str, document_id: str, item: str, decisio
 def test_coding_review_accept_edit_reject_are_stored_and_audited(
     client: TestClient, web_app: FastAPI
 ) -> None:
-    record, document_id = patient_with(cohort_records(), "脱力")
+    _, document_id = patient_with(cohort_records(), "脱力")
     token = login(client, "coder")
     page = client.get(f"/coding/{document_id}")
     assert page.status_code == 200
@@ -204,3 +204,49 @@ def test_admin_adds_and_unlocks_users_from_the_page(client: TestClient, web_app:
     assert made.status_code == 200 and re.search(r'id="new-key">karte_', made.text)
     actions = [e.action for e in audit_events(web_app, actor="admin")[:2]]
     assert actions == ["user.key-add", "user.add"]
+
+
+def test_code_proposals_from_code_note_mentions_are_merged_best_first() -> None:
+    from karte.web.adapters import code_proposals
+
+    def code(c: str, score: float, start: int) -> dict:
+        return {
+            "system": "icd10",
+            "code": c,
+            "display": c,
+            "score": score,
+            "evidence": {"spans": [{"start": start, "end": start + 2, "text": "肺炎"}], "rationale": "r"},
+        }
+
+    output = {
+        "mentions": [
+            {"certainty": "negative", "codes": [code("J18.9", 0.6, 0), code("J15.9", 0.4, 0)]},
+            {"certainty": "positive", "codes": [code("J18.9", 0.9, 10)]},
+            {"codes": "not a list"},
+        ]
+    }
+    proposals = code_proposals(output)
+    assert [(p.code, p.score) for p in proposals] == [("J18.9", 0.9), ("J15.9", 0.4)]
+    assert [(s.start, s.end) for s in proposals[0].spans] == [(0, 2), (10, 12)]
+    assert not proposals[0].negated_only and proposals[1].negated_only
+    assert code_proposals({"codes": [code("R50.9", 0.5, 3), {"no": "code"}]})[0].key == "icd10:R50.9"
+    assert code_proposals(None) == [] and code_proposals({"unexpected": 1}) == []
+
+
+def test_entity_marks_read_certainty_from_attributes_too() -> None:
+    from karte.web.adapters import entity_marks
+    from karte.web.services import labels
+
+    output = {
+        "entities": [
+            {"start": 0, "end": 2, "type": "disease", "certainty": "suspicious", "score": 0.7},
+            {"start": 3, "end": 5, "type": "medication", "attributes": {"state": "scheduled"}},
+            {"start": "x", "end": 2, "type": "disease"},
+        ]
+    }
+    marks = entity_marks(output, labels())
+    assert [(m.kind, m.css) for m in marks] == [
+        ("disease", ["cert-suspicious"]),
+        ("medication", ["state-scheduled"]),
+    ]
+    assert marks[0].title == "病名・症状 / 疑い (0.70)"

@@ -52,8 +52,10 @@ def test_no_server_errors(web_app: FastAPI, mode: GenerationMode) -> None:
 
         try:
             run()
-        except Unsatisfiable:  # no invalid request exists for an operation without parameters or body
-            assert mode == GenerationMode.NEGATIVE and operation.method.upper() == "GET"
+        except (
+            Unsatisfiable
+        ):  # no invalid request exists (no parameters, or a body schema that takes anything)
+            assert mode == GenerationMode.NEGATIVE
 
 
 def test_requests_without_a_valid_key_are_refused(web_app: FastAPI) -> None:

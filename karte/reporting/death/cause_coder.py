@@ -8,7 +8,8 @@ In order, the first that answers wins:
 3. the same after removing what does not change the code: uncertainty (疑い), side (左, 右), stage
    words (末期, 進行), brackets (``肺炎（誤嚥性）`` → ``誤嚥性肺炎``);
 4. an external event named on the line (転倒, 交通事故, 入水 …) → its chapter XX code;
-5. the terminology package's ranked search (slow; cached per phrase) when its best score is high.
+5. the terminology package's ranked search (slow; cached per phrase) when its best score is high;
+6. the longest ending that is a dictionary term (``足の壊疽`` → ``壊疽``: Japanese puts the head last).
 
 Every code returned passes ``ICD10.validate``; nothing else is returned.
 """
@@ -27,15 +28,29 @@ from karte.terminology.keys import key
 from karte.text import normalize
 
 SEARCH_MIN_SCORE = 0.8
+SEARCH_MARGIN_SCORE = 0.7  # a lower best score is accepted when it leads the next code by SEARCH_MARGIN
+SEARCH_MARGIN = 0.1
 MIN_SUFFIX = 2
 SEARCH_CACHE = 50_000
-_SOURCE_RANK = {"standard": 0, "curated": 1, "title": 2, "standard_abbrev": 3, "index": 4, "kana": 5, "title_en": 6}
-_PREFIX = re.compile(r"^(?:左右|両側|両|左|右|末期の?|進行性?の?|再発性?の?|重症|重度の?|高度の?|難治性の?|広範な?|急速進行性の?)")
+_SOURCE_RANK = {
+    "standard": 0,
+    "curated": 1,
+    "title": 2,
+    "standard_abbrev": 3,
+    "index": 4,
+    "kana": 5,
+    "title_en": 6,
+}
+_PREFIX = re.compile(
+    r"^(?:左右|両側|両|左|右|末期の?|進行性?の?|再発性?の?|重症|重度の?|高度の?|難治性の?|広範な?|急速進行性の?)"
+)
 _SUFFIX = re.compile(
     r"(?:の疑い|疑い|疑|の可能性|可能性|と推定|推定|\(推定\)|の急性増悪|急性増悪|の増悪|増悪|の再燃|再燃|の再発|再発|\?|？)$"
 )
 _BRACKET = re.compile(r"^(?P<head>[^()]+)\((?P<inner>[^()]*)\)$")
-_DUE_TO = re.compile(r"(?:による|に因る|に伴う|にともなう|に続発した|に続発する|に続発の|に起因する|に起因した|からの|を原因とする|の結果)")
+_DUE_TO = re.compile(
+    r"(?:による|に因る|に伴う|にともなう|に続発した|に続発する|に続発の|に起因する|に起因した|からの|を原因とする|の結果)"
+)
 
 EventMatcher = Callable[[str], "tuple[str, str] | None"]  # text → (ICD-10 code, mechanism label)
 
@@ -100,9 +115,9 @@ class CauseCoder:
         b = _BRACKET.match(core)
         if b:
             head, inner = b.group("head").strip(), b.group("inner").strip()
-            out.append((head, s, s + len(b.group("head")), "括弧内を除外 (bracket removed)"))
             if inner:
                 out.append((inner + head, s, e, "括弧内を前置 (bracket moved before the name)"))
+            out.append((head, s, s + len(b.group("head")), "括弧内を除外 (bracket removed)"))
         if core.endswith("症") and len(core) > 2:
             out.append((core[:-1], s, e, "語尾の「症」を除外"))
         elif not core.endswith("症"):
@@ -123,8 +138,13 @@ class CauseCoder:
             if hit and not hit[0].startswith(("Z", "U")):
                 s, e = nt.to_original(i, len(norm))
                 return CodedText(
-                    hit[0], self.display(hit[0]), "variant", 0.8,
-                    f"語尾の病名「{norm[i:]}」で照合 (head noun at the end) ({hit[1]})", s, e,
+                    hit[0],
+                    self.display(hit[0]),
+                    "variant",
+                    0.8,
+                    f"語尾の病名「{norm[i:]}」で照合 (head noun at the end) ({hit[1]})",
+                    s,
+                    e,
                 )
         return None
 
@@ -136,8 +156,11 @@ class CauseCoder:
                 return self._search_cache[k]
         self.searches += 1
         found: CodedText | None = None
-        for m in self.icd10.search(text, 3):
-            if m.score >= SEARCH_MIN_SCORE and self.icd10.validate(m.code).ok:
+        ranked = self.icd10.search(text, 3)
+        for i, m in enumerate(ranked[:1]):
+            margin = m.score - (ranked[i + 1].score if len(ranked) > i + 1 else 0.0)
+            sure = m.score >= SEARCH_MIN_SCORE or (m.score >= SEARCH_MARGIN_SCORE and margin >= SEARCH_MARGIN)
+            if sure and self.icd10.validate(m.code).ok:
                 found = CodedText(
                     m.code,
                     self.display(m.code),
@@ -147,7 +170,6 @@ class CauseCoder:
                     0,
                     len(text),
                 )
-            break
         with self._lock:
             self._search_cache[k] = found
             if len(self._search_cache) > SEARCH_CACHE:
@@ -158,6 +180,14 @@ class CauseCoder:
     def display(self, code: str) -> str:
         return self.icd10.display(code, "ja") or code
 
+    def code_exact(self, text: str) -> CodedText | None:
+        """Only a curated or dictionary entry for the whole text (used before splitting 「AによるB」)."""
+        hit = self._exact(text.strip())
+        if hit is None:
+            return None
+        method = "curated" if hit[1] == "curated" else "dictionary"
+        return CodedText(hit[0], self.display(hit[0]), method, 0.93, f"完全一致 ({hit[1]})", 0, len(text))
+
     def code(self, text: str, *, allow_search: bool = True) -> CodedText | None:
         """The ICD-10 code of one condition text, or None when nothing in the table fits."""
         text_stripped = text.strip()
@@ -167,7 +197,11 @@ class CauseCoder:
         if hit:
             code, source = hit
             method = "curated" if source == "curated" else "dictionary"
-            why = "死亡診断書用語表 (curated certificate phrase)" if method == "curated" else f"ICD-10 辞書の完全一致 ({source})"
+            why = (
+                "死亡診断書用語表 (curated certificate phrase)"
+                if method == "curated"
+                else f"ICD-10 辞書の完全一致 ({source})"
+            )
             score = 0.95 if method == "curated" else 0.93
             return CodedText(code, self.display(code), method, score, why, 0, len(text))
         for variant, s, e, why in self._variants(text_stripped):
@@ -176,21 +210,33 @@ class CauseCoder:
                 code = hit[0]
                 offset = len(text) - len(text.lstrip())
                 return CodedText(
-                    code, self.display(code), "variant", 0.88, f"{why}: 「{variant}」 ({hit[1]})", s + offset, e + offset
+                    code,
+                    self.display(code),
+                    "variant",
+                    0.88,
+                    f"{why}: 「{variant}」 ({hit[1]})",
+                    s + offset,
+                    e + offset,
                 )
-        tail = self._head_suffix(text_stripped)
-        if tail is not None:
-            return tail
         if self.event_matcher is not None:
             event = self.event_matcher(text_stripped)
             if event is not None and self.icd10.validate(event[0]).ok:
                 code, label = event
                 return CodedText(
-                    code, self.display(code), "external", 0.85, f"外因の記載 (external event): {label}", 0, len(text), label
+                    code,
+                    self.display(code),
+                    "external",
+                    0.85,
+                    f"外因の記載 (external event): {label}",
+                    0,
+                    len(text),
+                    label,
                 )
         if allow_search:
-            return self._search(text_stripped)
-        return None
+            found = self._search(text_stripped)
+            if found is not None:
+                return found
+        return self._head_suffix(text_stripped)
 
     @staticmethod
     def due_to_parts(text: str) -> list[tuple[int, int]]:

@@ -90,12 +90,20 @@ class DeathCertificate(BaseModel):
     """A 死亡票: every field but the id is optional."""
 
     causes: Causes = Field(default_factory=Causes, description="Ia, Ib, Ic, Id (I欄 ア–エ), II (II欄)")
-    intervals: Intervals = Field(default_factory=Intervals, description="Interval from onset to death, per line")
+    intervals: Intervals = Field(
+        default_factory=Intervals, description="Interval from onset to death, per line"
+    )
     manner: str | int | None = Field(
-        default=None, description="死因の種類: 病死及び自然死, 不慮の外因死（交通事故 …）, 自殺, 他殺, その他及び不詳の外因, 不詳の死"
+        default=None,
+        description=(
+            "死因の種類: 病死及び自然死, 不慮の外因死（交通事故 …）, 自殺, 他殺, "
+            "その他及び不詳の外因, 不詳の死"
+        ),
     )
     external: ExternalInfo | None = Field(default=None, description="外因死の追加事項")
-    surgery: Procedure | None = Field(default=None, description="手術 (bool, 有/無, or {done, findings, date})")
+    surgery: Procedure | None = Field(
+        default=None, description="手術 (bool, 有/無, or {done, findings, date})"
+    )
     autopsy: Procedure | None = Field(default=None, description="解剖 (bool, 有/無, or {done, findings})")
 
     @field_validator("manner")
@@ -164,7 +172,9 @@ def written_conditions(cert: DeathCertificate) -> list[WrittenCondition]:
                 own_interval = interval[i]
             for s, e in _pieces(text):
                 out.append(
-                    WrittenCondition(line, position, name, text, s, e, own_interval, interval_days(own_interval))
+                    WrittenCondition(
+                        line, position, name, text, s, e, own_interval, interval_days(own_interval)
+                    )
                 )
                 position += 1
     return out

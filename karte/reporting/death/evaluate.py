@@ -62,7 +62,10 @@ class DeathReport(BaseModel):
             ("原死因 ICD-10 全桁 (underlying, full code)", f(self.underlying_full)),
             ("外因 ICD-10 3桁 (external cause, 3-char)", f(self.external_3)),
             ("外因 ICD-10 全桁 (external cause, full code)", f(self.external_full)),
-            (f"外因 ICD-11 幹コード (external cause, ICD-11 stem; {self.icd11_table})", f(self.external_icd11)),
+            (
+                f"外因 ICD-11 幹コード (external cause, ICD-11 stem; {self.icd11_table})",
+                f(self.external_icd11),
+            ),
             ("発生場所 (place of occurrence)", f(self.place)),
             ("病死に外因を付けた件数 (external cause on natural deaths)", str(self.external_false_positive)),
             ("処理速度 (certificates/s)", f"{self.certificates / self.seconds:.0f}" if self.seconds else "-"),
@@ -83,7 +86,9 @@ def read_dev_set(path: Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{n}: JSON ではありません ({exc.msg})", field="path") from exc
         if not isinstance(value, dict) or "id" not in value:
-            raise InputError(f"{path}:{n}: id のある JSON オブジェクトが必要です (object with an id)", field="path")
+            raise InputError(
+                f"{path}:{n}: id のある JSON オブジェクトが必要です (object with an id)", field="path"
+            )
         records.append(value)
     return records
 
@@ -99,7 +104,9 @@ def evaluate(records: list[dict[str, Any]], coder: DeathCoder) -> DeathReport:
         rid = str(rec["id"])
         expected: dict[str, Any] = rec.get("expected") or {}
         try:
-            cert = DeathCertificate.model_validate({k: v for k, v in rec.items() if k not in ("id", "expected")})
+            cert = DeathCertificate.model_validate(
+                {k: v for k, v in rec.items() if k not in ("id", "expected")}
+            )
             result = coder.code(cert)
         except (ValidationError, KarteError) as exc:
             report.errors.append(f"{rid}: {exc}")
@@ -117,7 +124,9 @@ def evaluate(records: list[dict[str, Any]], coder: DeathCoder) -> DeathReport:
         if not want_ext:
             if ext is not None:
                 report.external_false_positive += 1
-                report.mismatches.append(Mismatch(id=rid, what="external (none expected)", expected=None, got=ext.icd10))
+                report.mismatches.append(
+                    Mismatch(id=rid, what="external (none expected)", expected=None, got=ext.icd10)
+                )
             continue
         got_ext = ext.icd10 if ext else None
         report.external_3.add((got_ext or "")[:3] == want_ext[:3])
@@ -134,6 +143,8 @@ def evaluate(records: list[dict[str, Any]], coder: DeathCoder) -> DeathReport:
             got_place = ext.place.code if ext and ext.place else None
             report.place.add(got_place == expected["place"])
             if got_place != expected["place"]:
-                report.mismatches.append(Mismatch(id=rid, what="place", expected=expected["place"], got=got_place))
+                report.mismatches.append(
+                    Mismatch(id=rid, what="place", expected=expected["place"], got=got_place)
+                )
     report.seconds = time.perf_counter() - start
     return report

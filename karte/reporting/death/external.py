@@ -13,8 +13,9 @@ The ICD-11 code is the row's, when the loaded table has it; otherwise WHO's map 
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -77,7 +78,7 @@ class Hit:
 class SourceText:
     field: str  # external.circumstance, causes.Ia …, external.place, manner
     original: str
-    normalized: NormalizedText = field(init=False, repr=False, compare=False)
+    normalized: NormalizedText = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "normalized", normalize(self.original))
@@ -99,8 +100,9 @@ class ExternalCode:
     label: str
     group: str
     place: places.PlaceCode | None
-    spans: list[tuple[str, int, int]] = field(default_factory=list)  # (field, start, end) in the ORIGINAL text
-    rationale: list[str] = field(default_factory=list)
+    # (field, start, end) in the ORIGINAL text
+    spans: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
+    rationale: list[str] = dataclasses.field(default_factory=list)
     icd11_note: str = ""
     score: float = 0.9
 
@@ -126,8 +128,15 @@ def external_tables() -> ExternalTables:
             if i in r:
                 codes[i] = {"icd10": str(r[i]["icd10"]), "icd11": str(r[i]["icd11"])}
         return Rule(
-            str(r["id"]), group, str(r["label"]), re.compile(r["pattern"]), int(r.get("priority", 50)), codes,
-            r.get("intent"), r.get("when_group"), substance,
+            str(r["id"]),
+            group,
+            str(r["label"]),
+            re.compile(r["pattern"]),
+            int(r.get("priority", 50)),
+            codes,
+            r.get("intent"),
+            r.get("when_group"),
+            substance,
         )
 
     rules = tuple(rule(r, False) for r in d["mechanisms"])
@@ -188,8 +197,17 @@ class ExternalCauseCoder:
                 why.append(f"傷病名の損傷コードから推定 (from the nature of injury {codes}) → {rule.label}")
                 return self._finish(rule, intent, place, [], why, 0.75)
         group = group_hint or "other"
-        rule = Rule(f"group:{group}", group, str(self.tables.groups[group]["label"]), re.compile("$^"), 0,
-                    {i: dict(self.tables.groups[group][i]) for i in ("accident", "suicide", "assault", "undetermined")})
+        rule = Rule(
+            f"group:{group}",
+            group,
+            str(self.tables.groups[group]["label"]),
+            re.compile("$^"),
+            0,
+            {
+                i: dict(self.tables.groups[group][i])
+                for i in ("accident", "suicide", "assault", "undetermined")
+            },
+        )
         why.append(f"手段の記載なし: 死因の種類から (no mechanism written; from the manner) → {rule.label}")
         return self._finish(rule, intent, place, [], why, 0.6)
 
@@ -209,7 +227,9 @@ class ExternalCauseCoder:
 
     def _hits(self, sources: list[SourceText], group_hint: str | None) -> list[Hit]:
         hits: list[Hit] = []
-        poisoning = group_hint == "poisoning" or any(self.tables.poisoning_context.search(s.norm) for s in sources)
+        poisoning = group_hint == "poisoning" or any(
+            self.tables.poisoning_context.search(s.norm) for s in sources
+        )
         for rank, src in enumerate(sources):
             if src.field == "manner":  # the manner gives the group, never the mechanism
                 continue
@@ -235,7 +255,11 @@ class ExternalCauseCoder:
         return hits
 
     def _transport(
-        self, sources: list[SourceText], group_hint: str | None, intent: str, place: places.PlaceCode | None,
+        self,
+        sources: list[SourceText],
+        group_hint: str | None,
+        intent: str,
+        place: places.PlaceCode | None,
         why: list[str],
     ) -> ExternalCode | None:
         found = [(s, transport.mentions_transport(s.norm)) for s in sources]
@@ -256,11 +280,18 @@ class ExternalCauseCoder:
             f"交通={code.traffic} 役割={code.role or '不明'} → {code.label}"
         )
         icd11, note = self._icd11(code.icd11, code.icd10)
-        return ExternalCode(code.icd10, icd11, intent, "transport", code.label, "transport", None, spans, why, note, 0.9)
+        return ExternalCode(
+            code.icd10, icd11, intent, "transport", code.label, "transport", None, spans, why, note, 0.9
+        )
 
     def _finish(
-        self, rule: Rule, intent: str, place: places.PlaceCode | None, spans: list[tuple[str, int, int]],
-        why: list[str], score: float,
+        self,
+        rule: Rule,
+        intent: str,
+        place: places.PlaceCode | None,
+        spans: list[tuple[str, int, int]],
+        why: list[str],
+        score: float,
     ) -> ExternalCode:
         use = intent if intent in rule.codes else "accident"
         codes = rule.codes[use]
@@ -276,7 +307,9 @@ class ExternalCauseCoder:
                 icd11 = f"{icd11}&{place_code.icd11}"
             if place_code.source_field:
                 spans.append((place_code.source_field, place_code.start, place_code.end))
-        return ExternalCode(icd10, icd11, use, rule.id, rule.label, rule.group, place_code, spans, why, note, score)
+        return ExternalCode(
+            icd10, icd11, use, rule.id, rule.label, rule.group, place_code, spans, why, note, score
+        )
 
     def _icd11(self, wanted: str | None, icd10: str) -> tuple[str | None, str]:
         if wanted and self.icd11.validate(wanted).ok:
@@ -284,7 +317,11 @@ class ExternalCauseCoder:
         if wanted:
             stem = wanted.split("&")[0]
             if self.icd11.validate(stem).ok:
-                return stem, f"ICD-11 {wanted} の拡張コードは読み込んだ表にないため幹コードのみ (extension not in the loaded table)"
+                return (
+                    stem,
+                    f"ICD-11 {wanted} の拡張コードは読み込んだ表にないため幹コードのみ "
+                    "(extension not in the loaded table)",
+                )
         mapped = self.icd11.map_icd10(icd10)
         note = (
             f"ICD-11 {wanted} は読み込んだ表にありません。WHO 対応表で {icd10} → {mapped} "

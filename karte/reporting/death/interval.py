@@ -23,7 +23,15 @@ _UNITS = {
 }
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _NUMBER = re.compile(rf"(\d+(?:\.\d+)?|数|十数|半)\s*({_UNIT_RE})")
-_WORDS = {"短時間": 1 / 24, "即死": 0.0, "即時": 0.0, "直後": 0.0, "数時間": 3 / 24, "数日": 3.0, "数年": 3 * 365.25}
+_WORDS = {
+    "短時間": 1 / 24,
+    "即死": 0.0,
+    "即時": 0.0,
+    "直後": 0.0,
+    "数時間": 3 / 24,
+    "数日": 3.0,
+    "数年": 3 * 365.25,
+}
 
 
 def interval_days(text: str | None) -> float | None:

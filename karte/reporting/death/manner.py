@@ -65,7 +65,10 @@ def _table() -> tuple[tuple[_Entry, ...], tuple[_Entry, ...]]:
         for r in data["manners"]
     )
     groups = tuple(
-        _Entry(Manner(None, str(r["label"]), r["intent"], None, r.get("default")), tuple(_key(s) for s in r["synonyms"]))
+        _Entry(
+            Manner(None, str(r["label"]), r["intent"], None, r.get("default")),
+            tuple(_key(s) for s in r["synonyms"]),
+        )
         for r in data["groups"]
     )
     return manners, groups
@@ -86,12 +89,14 @@ def parse_manner(value: str | int | None, field: str = "manner") -> Manner | Non
         for e in manners:
             if e.manner.code == int(key):
                 return _with_text(e.manner, text)
-        raise InputError(f"{field}: 死因の種類の番号は 1〜12 です ({value!r}) (manner code must be 1-12)", field=field)
-    best: tuple[int, Manner] | None = None
-    for e in manners:
-        for s in e.synonyms:
-            if s and s in key and (best is None or len(s) > best[0]):
-                best = (len(s), e.manner)
+        raise InputError(
+            f"{field}: 死因の種類の番号は 1〜12 です ({value!r}) (manner code must be 1-12)", field=field
+        )
+    rest = key
+    for s in sorted((s for e in groups for s in e.synonyms), key=len, reverse=True):
+        rest = rest.replace(s, "")  # 「その他及び不詳の外因死（他殺）」: read the subtype after the heading
+    best = _longest(manners, rest) if rest else None
+    best = best or _longest(manners, key)
     if best is None:
         for e in groups:
             for s in e.synonyms:
@@ -100,9 +105,19 @@ def parse_manner(value: str | int | None, field: str = "manner") -> Manner | Non
     if best is None:
         labels = "、".join(m.display() for m in all_manners())
         raise InputError(
-            f"{field}: 死因の種類 {text!r} を読めません。使える値: {labels} (unknown manner of death)", field=field
+            f"{field}: 死因の種類 {text!r} を読めません。使える値: {labels} (unknown manner of death)",
+            field=field,
         )
     return _with_text(best[1], text)
+
+
+def _longest(entries: tuple[_Entry, ...], key: str) -> tuple[int, Manner] | None:
+    best: tuple[int, Manner] | None = None
+    for e in entries:
+        for s in e.synonyms:
+            if s and s in key and (best is None or len(s) > best[0]):
+                best = (len(s), e.manner)
+    return best
 
 
 def _with_text(m: Manner, text: str) -> Manner:

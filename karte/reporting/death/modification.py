@@ -72,7 +72,8 @@ def _rule_a(
         "Rule A",
         again.condition,
         f"修正規則A: 選択された {selection.condition.label()} は{kind}で、他に分類される病態があるため再選択 "
-        f"(Rule A: senility / ill-defined condition; reselected as if not reported) → {again.condition.label()}",
+        "(Rule A: senility / ill-defined condition; reselected as if not reported) "
+        f"→ {again.condition.label()}",
     )
 
 
@@ -87,7 +88,8 @@ def _rule_b(selection: Selection, conditions: list[Condition], trivial: CodeSet,
     selection.add(
         "Rule B",
         again.condition,
-        f"修正規則B: {selection.condition.label()} は死因となりにくい軽微な病態のため再選択 (Rule B: trivial condition)",
+        f"修正規則B: {selection.condition.label()} は死因となりにくい軽微な病態のため再選択 "
+        "(Rule B: trivial condition)",
     )
 
 
@@ -99,8 +101,9 @@ def _result_code(row: ModificationRow, selected: str, other: str) -> str:
     return row.result
 
 
-def _apply_rows(selection: Selection, coded: list[Condition], rows: tuple[ModificationRow, ...], rule: str,
-                icd10: ICD10) -> bool:
+def _apply_rows(
+    selection: Selection, coded: list[Condition], rows: tuple[ModificationRow, ...], rule: str, icd10: ICD10
+) -> bool:
     sel = selection.condition
     code = sel.icd10 or ""
     for row in rows:
@@ -114,11 +117,16 @@ def _apply_rows(selection: Selection, coded: list[Condition], rows: tuple[Modifi
                 continue
             base = other if row.result == "with" else sel
             new = replace(base, icd10=result, display=icd10.display(result, "ja") or result, method="rule")
-            names = {"C": "連鎖 (linkage)", "D": "明確度 (specificity)", "E": "早期・晩期 (early and late stages)"}
+            names = {
+                "C": "連鎖 (linkage)",
+                "D": "明確度 (specificity)",
+                "E": "早期・晩期 (early and late stages)",
+            }
             selection.add(
                 f"Rule {rule}",
                 new,
-                f"修正規則{rule} {names[rule]}: {sel.label()} と {other.label()} → {result} ({row.id}: {row.source})",
+                f"修正規則{rule} {names[rule]}: {sel.label()} と {other.label()} → {result} "
+                f"({row.id}: {row.source})",
             )
             return True
     return False
@@ -138,7 +146,8 @@ def _same_category(selection: Selection, coded: list[Condition], icd10: ICD10) -
             selection.add(
                 "Rule D",
                 other,
-                f"修正規則D (specificity): {sel.label()} より {other.label()} が詳細 (more specific code, same category)",
+                f"修正規則D (specificity): {sel.label()} より {other.label()} が詳細 "
+                "(more specific code, same category)",
             )
             return True
     return False
@@ -159,7 +168,8 @@ def _rule_f(selection: Selection, icd10: ICD10) -> None:
         selection.add(
             "Rule F",
             new,
-            f"修正規則F (sequelae): {sel.label()} は発症から {sel.interval_text}（1年以上）→ 続発・後遺症 {target} "
+            f"修正規則F (sequelae): {sel.label()} は発症から {sel.interval_text}（1年以上）"
+            f"→ 続発・後遺症 {target} "
             f"({row.id}: {row.source})",
         )
         return

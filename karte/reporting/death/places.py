@@ -50,7 +50,11 @@ def place_table() -> PlaceTable:
         return tuple(_PlaceRow(re.compile(r["pattern"]), str(r["code"]), r.get("icd11")) for r in d[key])
 
     return PlaceTable(
-        labels, rows("certificate_types"), rows("rows"), CodeSet.parse(d["applies_to"]), CodeSet.parse(d["excluded"])
+        labels,
+        rows("certificate_types"),
+        rows("rows"),
+        CodeSet.parse(d["applies_to"]),
+        CodeSet.parse(d["excluded"]),
     )
 
 
@@ -79,7 +83,8 @@ def find_place(texts: list[tuple[str, str]]) -> PlaceCode | None:
                 m = row.pattern.search(stripped)
                 if m:
                     return _code(row.code, row.icd11, field, m.start(), m.end())
-    for field, text in texts:
+    ordered = sorted(texts, key=lambda ft: ft[0] != "external.place")  # the place field speaks first
+    for field, text in ordered:
         for row in t.rows:
             m = row.pattern.search(text)
             if m:

@@ -28,7 +28,8 @@ def accepts(cause: Condition, effect: Condition) -> Verdict:
         if cause.interval_days < effect.interval_days * (1 - INTERVAL_TOLERANCE) - 1e-9:
             return Verdict(
                 False,
-                f"期間が矛盾: {cause.text}（{cause.interval_text}）は {effect.text}（{effect.interval_text}）より後に発症"
+                f"期間が矛盾: {cause.text}（{cause.interval_text}）は "
+                f"{effect.text}（{effect.interval_text}）より後に発症"
                 " (the cause began after its consequence)",
             )
     e, c = effect.icd10, cause.icd10

@@ -47,12 +47,16 @@ class PlaceOfOccurrence(BaseModel):
     code: str = Field(description="ICD-10 place-of-occurrence character 0–9 (W00–Y34)")
     label: str
     label_en: str
-    icd11: str | None = Field(default=None, description="ICD-11 type-of-place extension, when in the loaded table")
+    icd11: str | None = Field(
+        default=None, description="ICD-11 type-of-place extension, when in the loaded table"
+    )
 
 
 class ExternalCause(BaseModel):
     icd10: str = Field(description="ICD-10 chapter XX code (V01–Y98)")
-    icd11: str | None = Field(default=None, description="ICD-11 chapter 23 code (cluster with extensions when known)")
+    icd11: str | None = Field(
+        default=None, description="ICD-11 chapter 23 code (cluster with extensions when known)"
+    )
     display: str | None = None
     intent: str = Field(description="accident | suicide | assault | undetermined")
     mechanism: str = Field(description="Mechanism row id (external_causes.yaml) or transport")
@@ -77,5 +81,8 @@ class DeathCodeResult(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     review: str = Field(
-        default="コーディング案です。人口動態調査の原死因は担当者が確認してください (draft for a trained coder's review)"
+        default=(
+            "コーディング案です。人口動態調査の原死因は担当者が確認してください "
+            "(draft for a trained coder's review)"
+        )
     )

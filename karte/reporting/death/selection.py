@@ -86,8 +86,9 @@ def _general_principle_or_rules(levels: list[list[Condition]], note: str) -> Sel
             s.add(
                 "GP",
                 candidate,
-                f"{note}一般原則: 最下欄に単独で記載された {candidate.label()} は上の全ての病態の原因になり得る "
-                "(General Principle: the condition alone on the lowest used line could give rise to all above)",
+                f"{note}一般原則: 最下欄に単独で記載された {candidate.label()} は"
+                "上の全ての病態の原因になり得る (General Principle: the condition alone on the "
+                "lowest used line could give rise to all above)",
             )
             return s
         c, v = bad[0]
@@ -112,7 +113,8 @@ def _general_principle_or_rules(levels: list[list[Condition]], note: str) -> Sel
             "Rule 1",
             current,
             f"{note}{gp_reason}規則1: 最初に記載された病態に終わる因果の連鎖 {chain} の起因病態を選択 "
-            "(Rule 1: originating cause of the first-mentioned sequence ending in the first-entered condition)",
+            "(Rule 1: originating cause of the first-mentioned sequence ending in the "
+            "first-entered condition)",
         )
         return s
     s = Selection(first, "Rule 2")

@@ -67,7 +67,11 @@ def due_to_table() -> DueToTable:
     name = "due_to.yaml"
     rejected = tuple(
         RejectRow(
-            str(r["id"]), _codes(name, r, "effect"), _codes(name, r, "cause"), _codes(name, r, "except"), str(r["source"])
+            str(r["id"]),
+            _codes(name, r, "effect"),
+            _codes(name, r, "cause"),
+            _codes(name, r, "except"),
+            str(r["source"]),
         )
         for r in _rows(name, "rejected")
     )
@@ -122,7 +126,12 @@ def modification_table() -> ModificationTable:
         for r in _rows(name, key):
             rows.append(
                 ModificationRow(
-                    str(r["id"]), rule, _codes(name, r, "selected"), _codes(name, r, "with"), str(r["result"]), str(r["source"])
+                    str(r["id"]),
+                    rule,
+                    _codes(name, r, "selected"),
+                    _codes(name, r, "with"),
+                    str(r["result"]),
+                    str(r["source"]),
                 )
             )
     sequelae = tuple(

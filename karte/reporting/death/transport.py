@@ -81,6 +81,10 @@ def _first(rows: tuple[_Row, ...], text: str, exclude: list[tuple[int, int]] | N
     return None
 
 
+def _id(found: Found | None) -> str | None:
+    return found.id if found is not None else None
+
+
 def mentions_transport(text: str) -> Found | None:
     m = transport_table().trigger.search(text)
     return Found("transport", m.start(), m.end()) if m else None
@@ -122,31 +126,73 @@ def classify(text: str, intent: str, place_is_road: bool = False) -> TransportCo
             icd11 = codes["icd11_train"] if train else codes["icd11_road"]
         else:
             icd11 = codes["icd11"]
-        label = "移動中の物体の前への飛び込み" if kind == "before_moving_object" else "自動車の衝突（故意・不詳）"
-        return TransportCode(codes["icd10"], icd11, label, victim and victim.id, counterpart and counterpart.id,
-                             traffic, role and role.id, spans)
+        label = (
+            "移動中の物体の前への飛び込み" if kind == "before_moving_object" else "自動車の衝突（故意・不詳）"
+        )
+        return TransportCode(
+            codes["icd10"],
+            icd11,
+            label,
+            _id(victim),
+            _id(counterpart),
+            traffic,
+            _id(role),
+            spans,
+        )
     if intent == "assault":
         c = raw["intent_codes"]["assault"]
-        return TransportCode(c["icd10"], c["icd11"], "自動車による加害", victim and victim.id,
-                             counterpart and counterpart.id, traffic, role and role.id, spans)
+        return TransportCode(
+            c["icd10"],
+            c["icd11"],
+            "自動車による加害",
+            _id(victim),
+            _id(counterpart),
+            traffic,
+            _id(role),
+            spans,
+        )
 
     # Unintentional: WHO assumes traffic for V10–V82 when unspecified; pedestrians keep .9 (unknown).
     if vrow is None:
         vu = raw["victim_unknown"]
         t = traffic
-        return TransportCode(vu[t], vu["icd11"][t], "詳細不明の自動車事故", None, counterpart and counterpart.id,
-                             t, role and role.id, spans)
+        return TransportCode(
+            vu[t],
+            vu["icd11"][t],
+            "詳細不明の自動車事故",
+            None,
+            _id(counterpart),
+            t,
+            _id(role),
+            spans,
+        )
     block = int(vrow.data["block"])
     digit = _counterpart_digit(counterpart, block)
     icd11_traffic = traffic
     if block == 81:
-        return TransportCode(raw["train_occupant"]["icd10"], vrow.data["icd11"]["traffic"], "鉄道車両乗員の事故",
-                             vrow.id, counterpart and counterpart.id, traffic, role and role.id, spans)
+        return TransportCode(
+            raw["train_occupant"]["icd10"],
+            vrow.data["icd11"]["traffic"],
+            "鉄道車両乗員の事故",
+            vrow.id,
+            _id(counterpart),
+            traffic,
+            _id(role),
+            spans,
+        )
     if block == 84:
         t = "nontraffic" if traffic == "unknown" else traffic
-        fourth = _fourth(raw["fourth_agricultural"], role and role.id, t)
-        return TransportCode(f"V84.{fourth}", vrow.data["icd11"][t], "農業用特殊車両の乗員の事故", vrow.id,
-                             counterpart and counterpart.id, t, role and role.id, spans)
+        fourth = _fourth(raw["fourth_agricultural"], _id(role), t)
+        return TransportCode(
+            f"V84.{fourth}",
+            vrow.data["icd11"][t],
+            "農業用特殊車両の乗員の事故",
+            vrow.id,
+            _id(counterpart),
+            t,
+            _id(role),
+            spans,
+        )
     if block == 0:
         category = f"V0{digit}" if digit != 9 else raw["unspecified_category"][0]["code"]
         if digit == 9:
@@ -163,11 +209,25 @@ def classify(text: str, intent: str, place_is_road: bool = False) -> TransportCo
         else:
             category = f"V{block}{digit}"
             table = raw["fourth_rider"] if block in (1, 2) else raw["fourth_occupant"]
-            fourth = _fourth(table, role and role.id, traffic)
-        label = {1: "自転車乗員の事故", 2: "オートバイ乗員の事故", 4: "乗用車乗員の事故", 5: "軽トラック・バン乗員の事故",
-                 6: "大型輸送車両乗員の事故", 7: "バス乗員の事故"}.get(block, "交通事故")
-    return TransportCode(f"{category}.{fourth}", vrow.data["icd11"][icd11_traffic], label, vrow.id,
-                         counterpart and counterpart.id, traffic, role and role.id, spans)
+            fourth = _fourth(table, _id(role), traffic)
+        label = {
+            1: "自転車乗員の事故",
+            2: "オートバイ乗員の事故",
+            4: "乗用車乗員の事故",
+            5: "軽トラック・バン乗員の事故",
+            6: "大型輸送車両乗員の事故",
+            7: "バス乗員の事故",
+        }.get(block, "交通事故")
+    return TransportCode(
+        f"{category}.{fourth}",
+        vrow.data["icd11"][icd11_traffic],
+        label,
+        vrow.id,
+        _id(counterpart),
+        traffic,
+        _id(role),
+        spans,
+    )
 
 
 def _counterpart_digit(counterpart: Found | None, block: int) -> int:

@@ -78,7 +78,9 @@ def upgrade() -> None:
         sa.Column("revoked_at", sa.String(_TS), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
         sa.UniqueConstraint("key_id", name="uq_api_keys_key_id"),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_api_keys_user_id_users", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name="fk_api_keys_user_id_users", ondelete="CASCADE"
+        ),
     )
     op.create_table(
         "web_sessions",
