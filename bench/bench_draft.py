@@ -73,7 +73,7 @@ def _llm(record: PatientRecord) -> None:
         print(f"LLM drafting: skipped: {exc}")
         return
     llm_settings = base.model_copy(update={"llm": "embedded", "llm_model": str(path)})
-    drafter = make_drafter(llm_settings)
+    drafter = make_drafter(llm_settings, llm_cache=False)
     drafter.draft(record, options_for("discharge_summary"))  # warm the lexicon (not the model)
     t = time.perf_counter()
     try:

@@ -105,9 +105,3 @@ def load_plan(document_type: str, lang: str = "ja") -> DocumentPlan:
             field="document_type",
         )
     return plans[document_type]
-
-
-def plan_sources(lang: str = "ja") -> dict[str, str]:
-    ref = resources.files("karte.drafting").joinpath("resources", lang, "plans.yaml")
-    data = yaml.safe_load(ref.read_text(encoding="utf-8"))
-    return dict(data["sources"])

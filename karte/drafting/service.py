@@ -15,9 +15,15 @@ T = TypeVar("T")
 
 
 def make_drafter(
-    settings: Settings, cache: Callable[[str, Callable[[], object]], object] | None = None
+    settings: Settings,
+    cache: Callable[[str, Callable[[], object]], object] | None = None,
+    *,
+    llm_cache: bool = True,
 ) -> Drafter:
-    """A drafter whose resources live in ``cache`` (a task context's ``resource``) when given."""
+    """A drafter whose resources live in ``cache`` (a task context's ``resource``) when given.
+
+    ``llm_cache=False``: every model call is made for real (benchmarks); by default answers are cached.
+    """
 
     def cached(key: str, build: Callable[[], T]) -> T:
         if cache is None:
@@ -27,7 +33,8 @@ def make_drafter(
     def client() -> LLMClient:
         from karte.llm import make_client
 
-        return cached("llm.client", lambda: make_client(settings))
+        key = "llm.client" if llm_cache else "llm.client.uncached"
+        return cached(key, lambda: make_client(settings, use_cache=llm_cache))
 
     return Drafter(
         cached("drafting.lexicon", default_lexicon),

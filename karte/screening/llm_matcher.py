@@ -16,9 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from karte.llm import GenerationParams, LLMClient, LLMError, PromptSection
+from karte.llm import GenerationParams, LLMError, PromptSection
 from karte.retrieval import IndexConfig, KnowledgeIndex, Passage
 from karte.screening.evidence import NoteDoc, PatientEvidence
+from karte.screening.lazy_llm import Asker
 from karte.screening.models import CheckOutcome, CriterionType, EvidenceItem
 
 TEMPLATE = "screen_criteria"
@@ -68,7 +69,7 @@ def _answer_model(keys: list[str], ids: list[str]) -> type[BaseModel]:
 class LLMJudge:
     def __init__(
         self,
-        client: LLMClient,
+        client: Asker,
         *,
         max_calls: int = 1,
         sentences_per_criterion: int = 5,
@@ -115,9 +116,12 @@ class LLMJudge:
         notes: list[str],
     ) -> dict[str, CheckOutcome]:
         chosen: list[int] = []
+        retrieved: dict[str, set[int]] = {}
         for p in batch:
+            retrieved[p.criterion_id] = set()
             for hit in index.search(p.question, k=self.per_criterion):
                 i = int(hit.passage.id)
+                retrieved[p.criterion_id].add(i)
                 if i not in chosen:
                     chosen.append(i)
         chosen = sorted(chosen[: self.max_sentences])
@@ -152,8 +156,12 @@ class LLMJudge:
             notes.extend(result.audit.warnings)
         audit = result.audit
         tag = f"{audit.template} ({audit.backend}:{audit.model}, sha256 {audit.prompt_sha256[:12]})"
-        cited = [sentences[i] for i in chosen]
-        return outcomes_from_answer(result.parsed or {}, batch, keys, ids, cited, tag)
+        shown = [sentences[i] for i in chosen]
+        allowed = {
+            p.criterion_id: {ids[n] for n, i in enumerate(chosen) if i in retrieved[p.criterion_id]}
+            for p in batch
+        }
+        return outcomes_from_answer(result.parsed or {}, batch, keys, ids, shown, tag, allowed)
 
 
 def outcomes_from_answer(
@@ -163,15 +171,21 @@ def outcomes_from_answer(
     ids: list[str],
     shown: list[tuple[NoteDoc, int, int, str]],
     tag: str,
+    allowed: dict[str, set[str]] | None = None,
 ) -> dict[str, CheckOutcome]:
-    """Code's side of the LLM's answer: spans of the cited sentences; no citation, no claim."""
+    """Code's side of the LLM's answer: spans of the cited sentences; no citation, no claim.
+
+    ``allowed``: per criterion, the sentence ids retrieved for it; a citation of a sentence retrieved
+    for another criterion of the same prompt does not count.
+    """
     out: dict[str, CheckOutcome] = {}
     for key, p in zip(keys, batch, strict=True):
         answer = parsed.get(key) or {}
         status = answer.get("status", "unknown")
         if status not in ("met", "not_met", "unknown"):
             status = "unknown"
-        cited = [ids.index(s) for s in answer.get("evidence", []) if s in ids]
+        permitted = allowed.get(p.criterion_id, set(ids)) if allowed is not None else set(ids)
+        cited = [ids.index(s) for s in answer.get("evidence", []) if s in ids and s in permitted]
         items = [_sentence_item(shown[c]) for c in dict.fromkeys(cited)]
         if status != "unknown" and not items:
             out[p.criterion_id] = _unknown(

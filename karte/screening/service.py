@@ -10,6 +10,7 @@ from karte.records.models import PatientRecord
 from karte.screening.compiler import compile_trial
 from karte.screening.engine import screen_patient
 from karte.screening.evidence import AttributeMode, PatientEvidence, evidence_of_record, evidence_of_text
+from karte.screening.lazy_llm import LazyClient
 from karte.screening.llm_matcher import LLMJudge
 from karte.screening.models import ScreenResult, Trial
 
@@ -78,12 +79,13 @@ class Screener:
 
 
 def _make_judge(settings: Settings, options: ScreenOptions) -> tuple[LLMJudge | None, str | None]:
-    from karte.llm import LLMError, make_client
-
-    try:
-        client = make_client(settings, use_cache=options.llm_cache)
-    except LLMError as exc:
-        return None, f"LLM を使えません: {exc.message} (free-text criteria stay unknown)"
+    """A judge whose client is made on first use; ``KARTE_LLM=none`` means no judge at all."""
+    if settings.llm == "none":
+        return (
+            None,
+            "LLM は無効です (KARTE_LLM=none): 自由記述の基準は未判定 (free-text criteria stay unknown)",
+        )
+    client = LazyClient(settings, use_cache=options.llm_cache)
     return (
         LLMJudge(client, max_calls=options.max_llm_calls_per_patient, dense=options.dense_retrieval),
         None,

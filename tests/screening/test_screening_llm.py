@@ -42,6 +42,10 @@ def test_answers_without_citations_are_not_claims() -> None:
         and "コントロール不良" in span.text
     )
     assert out["E2"].status == "unknown" and "根拠" in out["E2"].rationale
+    # a sentence retrieved for another criterion of the same prompt is not evidence for this one
+    allowed = {"E1": {ids[0]}, "E2": set(ids)}
+    out = outcomes_from_answer(parsed, batch, ["C1", "C2"], ids, shown, "t", allowed)  # type: ignore[arg-type]
+    assert out["E1"].status == "unknown"
 
 
 @pytest.mark.usefixtures("llm_env")

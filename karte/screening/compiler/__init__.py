@@ -6,15 +6,15 @@ changed since it was compiled; then it is compiled again and the note says so.
 
 from __future__ import annotations
 
-from karte.llm import LLMClient
 from karte.screening.compiler.llm import compile_with_llm
 from karte.screening.compiler.rules import compile_rules
+from karte.screening.lazy_llm import Asker
 from karte.screening.models import CompiledCriterion, TextCheck, Trial, TrialCriterion
 
 FALLBACK_NOTE = "規則で解析できる条件がないため、記載を LLM が判定 (no rule applies; judged from the notes)"
 
 
-def compile_criterion(criterion: TrialCriterion, llm: LLMClient | None = None) -> CompiledCriterion:
+def compile_criterion(criterion: TrialCriterion, llm: Asker | None = None) -> CompiledCriterion:
     given = criterion.compiled
     stale = given is not None and given.text is not None and given.text != criterion.text
     if given is not None and not stale:
@@ -34,7 +34,7 @@ def compile_criterion(criterion: TrialCriterion, llm: LLMClient | None = None) -
     return compiled
 
 
-def compile_trial(trial: Trial, llm: LLMClient | None = None) -> Trial:
+def compile_trial(trial: Trial, llm: Asker | None = None) -> Trial:
     """A copy of ``trial`` with every criterion compiled."""
     criteria = [c.model_copy(update={"compiled": compile_criterion(c, llm)}) for c in trial.criteria]
     return trial.model_copy(update={"criteria": criteria})

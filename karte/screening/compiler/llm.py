@@ -12,8 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from karte.llm import GenerationParams, LLMClient, LLMError
+from karte.llm import GenerationParams, LLMError
 from karte.screening.compiler.grammar import grammar
+from karte.screening.lazy_llm import Asker
 from karte.screening.models import (
     AgeCheck,
     Check,
@@ -84,7 +85,7 @@ def _verify(p: CompileProposal, text: str) -> tuple[Check | None, str]:
     return None, "検証できる条件がない (nothing verifiable)"
 
 
-def compile_with_llm(text: str, client: LLMClient) -> CompiledCriterion | None:
+def compile_with_llm(text: str, client: Asker) -> CompiledCriterion | None:
     """A verified compiled form from the LLM's proposal, or None (the caller falls back to free text)."""
     try:
         result = client.ask(
