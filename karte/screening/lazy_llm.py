@@ -10,12 +10,23 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from karte.config import Settings
-from karte.llm import LLMClient, LLMError, LLMResult
+from karte.llm import GenerationParams, LLMClient, LLMError, LLMResult, PromptSection
 
 
 class Asker(Protocol):
-    def ask(self, template: str, variables: dict[str, Any], **kwargs: Any) -> LLMResult: ...
+    def ask(
+        self,
+        template: str,
+        variables: dict[str, Any],
+        *,
+        sections: dict[str, PromptSection] | None = None,
+        schema: type[BaseModel] | None = None,
+        params: GenerationParams | None = None,
+        version: int | None = None,
+    ) -> LLMResult: ...
 
 
 class LazyClient:
@@ -40,5 +51,16 @@ class LazyClient:
                     raise
             return self._client
 
-    def ask(self, template: str, variables: dict[str, Any], **kwargs: Any) -> LLMResult:
-        return self.client().ask(template, variables, **kwargs)
+    def ask(
+        self,
+        template: str,
+        variables: dict[str, Any],
+        *,
+        sections: dict[str, PromptSection] | None = None,
+        schema: type[BaseModel] | None = None,
+        params: GenerationParams | None = None,
+        version: int | None = None,
+    ) -> LLMResult:
+        return self.client().ask(
+            template, variables, sections=sections, schema=schema, params=params, version=version
+        )

@@ -109,7 +109,8 @@ def test_concurrency_limit_is_respected() -> None:
             t.start()
         for t in threads:
             t.join()
-    assert len(fake.requests) == 6 and fake.max_active == 2
+    # Never more than the limit at once (how many overlap below it depends on the machine's load).
+    assert len(fake.requests) == 6 and 1 <= fake.max_active <= 2
 
 
 def test_batch_goes_on_when_one_record_fails(monkeypatch: pytest.MonkeyPatch, karte_home: Path) -> None:

@@ -13,7 +13,7 @@ from karte.errors import KarteError
 from karte.screening.compiler import compile_trial
 from karte.screening.engine import screen_patient
 from karte.screening.evidence import evidence_of_text
-from karte.screening.models import CriterionResult, Trial, TrialCriterion
+from karte.screening.models import CriterionResult, CriterionType, Trial, TrialCriterion
 
 SCREENING_DATE = dt.date(2025, 12, 31)
 ScreenOne = Callable[..., CriterionResult]
@@ -24,11 +24,9 @@ def screen_one() -> ScreenOne:
     """``screen_one(note, criterion_text, type="inclusion", note_date=None)`` → the criterion's result."""
 
     def run(
-        note: str, text: str, type: str = "inclusion", note_date: dt.date | None = None
+        note: str, text: str, type: CriterionType = "inclusion", note_date: dt.date | None = None
     ) -> CriterionResult:
-        trial = compile_trial(
-            Trial(id="T", criteria=[TrialCriterion(id="C1", type=type, text=text)])  # type: ignore[arg-type]
-        )
+        trial = compile_trial(Trial(id="T", criteria=[TrialCriterion(id="C1", type=type, text=text)]))
         result = screen_patient(trial, evidence_of_text("p", note, note_date), SCREENING_DATE)
         return result.criteria[0]
 

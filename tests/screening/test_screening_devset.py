@@ -17,7 +17,7 @@ from karte.records.loaders import load_path
 from karte.records.models import PatientRecord
 from karte.screening.devset import trial_paths
 from karte.screening.devset.fhir_gold import gold_labels
-from karte.screening.evaluate import EvalReport, evaluate
+from karte.screening.evaluate import EvalReport, Mode, evaluate
 from karte.screening.service import Screener, ScreenOptions
 from karte.screening.trial_io import load_trial
 
@@ -31,7 +31,8 @@ def reports() -> dict[str, EvalReport]:
     records = [r for r in load_path(cohort / "patients") if isinstance(r, PatientRecord)]
     settings = Settings(llm="none")
     screeners = [Screener.open(load_trial(p), settings, ScreenOptions(use_llm=False)) for p in trial_paths()]
-    return {mode: evaluate(screeners, records, gold, mode) for mode in ("record", "notes")}  # type: ignore[misc]
+    modes: list[Mode] = ["record", "notes"]
+    return {mode: evaluate(screeners, records, gold, mode) for mode in modes}
 
 
 @pytest.mark.parametrize("mode", ["record", "notes"])

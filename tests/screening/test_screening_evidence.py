@@ -31,10 +31,11 @@ def test_note_facts_keep_original_offsets_and_attributes() -> None:
     assert (("class", "insulin"), "negated") in drugs
     assert (("drug", "メトホルミン"), "current") in drugs
     assert (("class", "sglt2"), "past") in drugs
-    for f in [*ev.diseases, *ev.drugs, *ev.labs]:
-        e = f.evidence
+    items = [f.evidence for f in ev.diseases] + [f.evidence for f in ev.drugs] + [f.evidence for f in ev.labs]
+    for e in items:
         assert e.start is not None and e.end is not None and NOTE[e.start : e.end] == e.text
-        assert e.mention_start is not None and e.start <= e.mention_start < e.mention_end <= e.end  # type: ignore[operator]
+        assert e.mention_start is not None and e.mention_end is not None
+        assert e.start <= e.mention_start < e.mention_end <= e.end
 
 
 def test_lab_values_dates_units_and_restatements() -> None:

@@ -32,7 +32,7 @@ TRIAL: dict[str, Any] = {
 ELIGIBLE = "58歳男性。2019年より2型糖尿病にて通院中。インスリンは使用していない。\n2025年11月5日：HbA1c 8.1%"
 ON_INSULIN = "64歳女性。2型糖尿病。\n【内服薬】\n・インスリングラルギン 10単位\n2025年10月1日：HbA1c 9.0%"
 NO_DIABETES = "45歳男性。高血圧症で通院中。"
-LINES = [
+LINES: list[dict[str, Any]] = [
     {"id": "a", "text": ELIGIBLE},
     {"id": "b", "text": ON_INSULIN},
     {"id": "c", "text": NO_DIABETES},

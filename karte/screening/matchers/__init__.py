@@ -36,7 +36,9 @@ def match_check(check: Check, ctx: MatchContext) -> CheckOutcome:
         return match_lab(check, ctx)
     assert isinstance(check, TextCheck)
     out = outcome(
-        "unknown", UNDECIDED, f"自由記述の基準「{check.question}」: LLM による判定待ち (needs the LLM)"
+        "unknown",
+        UNDECIDED,
+        f"自由記述の基準「{check.question}」: 規則では判定できない (free text; rules cannot judge)",
     )
     return out.model_copy(update={"source": "none"})
 
