@@ -114,7 +114,8 @@ def test_concurrency_limit_is_respected() -> None:
 
 
 def test_batch_goes_on_when_one_record_fails(monkeypatch: pytest.MonkeyPatch, karte_home: Path) -> None:
-    script = [("status", 500), ("status", 500), ("content", '{"answer": "b"}')]
+    # The model answers with the text of the choice it picked; the task maps it back to the letter.
+    script = [("status", 500), ("status", 500), ("content", '{"answer": "y"}')]
     with fake_server(script) as (url, _fake):
         for key, value in {
             "KARTE_LLM": "openai",
