@@ -22,7 +22,7 @@ from karte.errors import ErrorInfo, InputError
 from karte.tasks.context import TaskContext
 from karte.tasks.jsonl_io import ParsedLine, dump_line
 from karte.tasks.registry import TaskSpec, get_task
-from karte.tasks.runner import _valid_id, run_one
+from karte.tasks.runner import valid_id, run_one
 
 IdKey = tuple[str, str | int]
 
@@ -32,7 +32,7 @@ def id_key(value: Any) -> IdKey | None:
     if not isinstance(value, dict):
         return None
     rid = value.get("id")
-    if isinstance(rid, str | int) and _valid_id(rid):
+    if isinstance(rid, str | int) and valid_id(rid):
         return (type(rid).__name__, rid)
     return None
 

@@ -10,23 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from karte.cli.common import cli_settings, fail
+from karte.cli.common import EVAL_HELP, cli_settings, command_group, fail
 from karte.errors import KarteError
 
 codes_app = typer.Typer(
     help="コード表 (code tables: ICD-10, ICD-11, ICF, J-FAGY, JLAC)", no_args_is_help=True
 )
 _out = Console()
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The sub-command group ``name`` of ``app``, created if no other module has made it yet."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(group, name=name)
-    return group
 
 
 @codes_app.command("import")
@@ -186,4 +176,4 @@ def eval_code_command(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(codes_app, name="codes")
-    _group(app, "eval", "評価 (evaluation on reference data)").command("code")(eval_code_command)
+    command_group(app, "eval", EVAL_HELP).command("code")(eval_code_command)

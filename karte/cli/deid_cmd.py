@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from karte.cli.common import cli_settings, fail
+from karte.cli.common import EVAL_HELP, cli_settings, command_group, fail
 from karte.cli.run_cmd import EncodingOpt, InputOpt, OutputOpt, QuietOpt, print_summary
 from karte.errors import KarteError
 from karte.tasks.jsonl_io import ENCODINGS, ParsedLine, dump_line, parse_jsonl
@@ -19,16 +19,6 @@ from karte.tasks.jsonl_io import ENCODINGS, ParsedLine, dump_line, parse_jsonl
 OPERATOR_HELP = (
     "mask（＜氏名＞ などに置換）| pseudonymize（仮名・日付ずらし）| shift-dates（日付のみずらす）| hash"
 )
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The sub-command group ``name`` of ``app``, created if no other module has made it yet."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(group, name=name)
-    return group
 
 
 def _with_defaults(items: Iterator[ParsedLine], defaults: dict[str, object]) -> Iterator[ParsedLine]:
@@ -165,4 +155,4 @@ def reidentify_command(
 def register(app: typer.Typer) -> None:
     app.command("deid")(deid_command)
     app.command("deid-reidentify")(reidentify_command)
-    _group(app, "eval", "評価 (evaluation on reference data)").command("deid")(eval_deid_command)
+    command_group(app, "eval", EVAL_HELP).command("deid")(eval_deid_command)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from karte.cli.common import cli_settings, fail
+from karte.cli.common import EVAL_HELP, cli_settings, command_group, fail
 from karte.cli.run_cmd import EncodingOpt, QuietOpt, print_summary
 from karte.errors import KarteError
 from karte.tasks.jsonl_io import ENCODINGS, ParsedLine, dump_line, parse_jsonl, parse_objects
@@ -20,16 +20,6 @@ FORMATS = ("json", "md", "html", "fhir")
 TYPES = ("discharge_summary", "referral_letter", "patient_advice")
 out = Console()
 err = Console(stderr=True)
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The sub-command group ``name`` of ``app``, created if no other module has made it yet."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(group, name=name)
-    return group
 
 
 def _with_defaults(items: Iterator[ParsedLine], defaults: dict[str, Any]) -> Iterator[ParsedLine]:
@@ -244,4 +234,4 @@ def eval_draft_command(
 
 def register(app: typer.Typer) -> None:
     app.command("draft")(draft_command)
-    _group(app, "eval", "評価 (evaluation on reference data)").command("draft")(eval_draft_command)
+    command_group(app, "eval", EVAL_HELP).command("draft")(eval_draft_command)

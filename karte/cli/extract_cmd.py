@@ -10,22 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from karte.cli.common import fail
+from karte.cli.common import EVAL_HELP, command_group, fail
 from karte.errors import KarteError
 
 # Wide enough for the 14-column confusion table when the output goes to a file or pipe.
 out = Console(width=None if sys.stdout.isatty() else 180)
 err = Console(stderr=True)
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The sub-command group ``name`` of ``app``, created if no other module has made it yet."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(group, name=name)
-    return group
 
 
 def train_ner_command(
@@ -109,7 +99,7 @@ def _print_report(report: object) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    train = _group(app, "train", "モデルの学習 (train models)")
+    train = command_group(app, "train", "モデルの学習 (train models)")
     train.command("ner")(train_ner_command)
-    evaluation = _group(app, "eval", "評価 (evaluation on reference data)")
+    evaluation = command_group(app, "eval", EVAL_HELP)
     evaluation.command("extract")(eval_extract_command)

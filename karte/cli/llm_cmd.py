@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from karte.cli.common import cli_settings, fail
+from karte.cli.common import EVAL_HELP, cli_settings, command_group, fail
 from karte.config import Settings
 from karte.errors import KarteError
 
@@ -20,7 +20,6 @@ out = Console()
 
 llm_app = typer.Typer(help="言語モデル (LLM backends): status, chat, bench", no_args_is_help=True)
 models_app = typer.Typer(help="組み込みモデル (embedded models): install, list", no_args_is_help=True)
-eval_app = typer.Typer(help="評価 (evaluation on reference data)", no_args_is_help=True)
 
 BackendOpt = Annotated[str | None, typer.Option("--backend", help="embedded | openai (既定: KARTE_LLM)")]
 ModelOpt = Annotated[
@@ -232,7 +231,6 @@ def register(app: typer.Typer) -> None:
     llm_app.command("bench")(bench_command)
     models_app.command("install")(install_command)
     models_app.command("list")(list_command)
-    eval_app.command("qa")(eval_qa_command)
     app.add_typer(llm_app, name="llm")
     app.add_typer(models_app, name="models")
-    app.add_typer(eval_app, name="eval")
+    command_group(app, "eval", EVAL_HELP).command("qa")(eval_qa_command)

@@ -11,21 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from karte.cli.common import cli_settings, fail
+from karte.cli.common import EVAL_HELP, cli_settings, command_group, fail
 from karte.errors import KarteError
 
 out = Console()
 err = Console(stderr=True)
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    """The sub-command group ``name`` of ``app``, created if no other module has made it yet."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(group, name=name)
-    return group
 
 
 def _print_rows(title: str, rows: list[tuple[str, str]]) -> None:
@@ -192,10 +182,10 @@ def table_show_command(
 
 
 def register(app: typer.Typer) -> None:
-    evaluation = _group(app, "eval", "評価 (evaluation on reference data)")
+    evaluation = command_group(app, "eval", EVAL_HELP)
     evaluation.command("notify")(eval_notify_command)
     evaluation.command("death")(eval_death_command)
-    reporting = _group(app, "reporting", "届出・死因コーディング (public-health reporting)")
+    reporting = command_group(app, "reporting", "届出・死因コーディング (public-health reporting)")
     table = typer.Typer(help="届出対象疾患表 (notifiable-disease table)", no_args_is_help=True)
     reporting.add_typer(table, name="table")
     table.command("validate")(table_validate_command)

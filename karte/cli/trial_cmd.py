@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from karte.cli.common import cli_settings, fail
+from karte.cli.common import EVAL_HELP, cli_settings, command_group, fail
 from karte.cli.run_cmd import EncodingOpt, InputOpt, OutputOpt, QuietOpt, print_summary
 from karte.errors import KarteError
 from karte.tasks.jsonl_io import ENCODINGS, ParsedLine, dump_line, parse_jsonl
@@ -20,15 +20,6 @@ from karte.tasks.jsonl_io import ENCODINGS, ParsedLine, dump_line, parse_jsonl
 err = Console(stderr=True)
 TrialOpt = Annotated[Path, typer.Option("--trial", "-t", help="試験定義 (YAML/JSON) / trial file")]
 NoLlmOpt = Annotated[bool, typer.Option("--no-llm", help="LLM を使わない / rules only")]
-
-
-def _group(app: typer.Typer, name: str, help_text: str) -> typer.Typer:
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    group = typer.Typer(help=help_text, no_args_is_help=True)
-    app.add_typer(group, name=name)
-    return group
 
 
 def _llm_client(no_llm: bool) -> Any:
@@ -326,10 +317,12 @@ def eval_screen_command(
 
 
 def register(app: typer.Typer) -> None:
-    trial = _group(app, "trial", "治験の試験定義とスクリーニング結果 (trials: compile, report, review)")
+    trial = command_group(
+        app, "trial", "治験の試験定義とスクリーニング結果 (trials: compile, report, review)"
+    )
     trial.command("compile")(compile_command)
     trial.command("report")(report_command)
     trial.command("decide")(decide_command)
     trial.command("decisions")(decisions_command)
     app.command("screen")(screen_command)
-    _group(app, "eval", "評価 (evaluation on reference data)").command("screen")(eval_screen_command)
+    command_group(app, "eval", EVAL_HELP).command("screen")(eval_screen_command)

@@ -44,9 +44,23 @@ def _encoding_error(line: int, message: str) -> ErrorInfo:
     return ErrorInfo(type="invalid_encoding", message=message, line=line)
 
 
+BOM = b"\xef\xbb\xbf"
+
+
 def parse_jsonl(stream: BinaryIO, *, encoding: str = "auto") -> Iterator[ParsedLine]:
     """Parse a JSONL byte stream; blank lines are skipped (but counted)."""
-    for number, raw in enumerate(stream, start=1):
+    return parse_lines(stream, first_line=1, encoding=encoding)
+
+
+def parse_lines(lines: Iterable[bytes], *, first_line: int, encoding: str = "auto") -> Iterator[ParsedLine]:
+    """Parse JSONL lines that start at line ``first_line`` of a file (a batch may read from the middle).
+
+    Blank lines are skipped but counted, so errors name the line a user sees in an editor; a UTF-8
+    byte-order mark on the file's first line is dropped.
+    """
+    for number, raw in enumerate(lines, start=first_line):
+        if number == 1 and raw.startswith(BOM):
+            raw = raw[len(BOM) :]
         stripped = raw.strip()
         if not stripped:
             continue

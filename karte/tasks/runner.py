@@ -75,7 +75,7 @@ def validation_error_info(exc: ValidationError, line: int | None) -> ErrorInfo:
     )
 
 
-def _valid_id(value: Any) -> bool:
+def valid_id(value: Any) -> bool:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):
@@ -100,7 +100,7 @@ def run_one(
         )
         return {"id": None, "error": info.model_dump(exclude_none=True)}
     rid = value.get("id")
-    if not _valid_id(rid):
+    if not valid_id(rid):
         what = "がありません" if rid is None else f"が不正です ({rid!r})"
         info = ErrorInfo(
             type="missing_id",

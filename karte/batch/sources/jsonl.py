@@ -3,52 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from karte.batch.plans import BatchPlan, RawRecord
 from karte.batch.sources.base import InputSource, Unit, file_sample_digest
-from karte.errors import ErrorInfo
-from karte.tasks.jsonl_io import ParsedLine, _decode
-
-_BOM = b"\xef\xbb\xbf"
-
-
-def parse_lines(lines: Iterable[bytes], *, first_line: int, encoding: str) -> Iterator[ParsedLine]:
-    """:func:`karte.tasks.jsonl_io.parse_jsonl` for lines that start at line ``first_line`` of a file.
-
-    Same decoding, same skipping of blank lines and the same error objects, with the file's line
-    numbers (a batch read from the middle of a file reports the lines a user sees in an editor).
-    """
-    for number, raw in enumerate(lines, start=first_line):
-        if number == 1 and raw.startswith(_BOM):
-            raw = raw[3:]
-        stripped = raw.strip()
-        if not stripped:
-            continue
-        text, error, notices = _decode(stripped, number, encoding)
-        if error is not None or text is None:
-            yield ParsedLine(number, error=error, notices=notices)
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            preview = text[:40] + ("…" if len(text) > 40 else "")
-            yield ParsedLine(
-                number,
-                error=ErrorInfo(
-                    type="invalid_json",
-                    message=f"{number} 行目は JSON ではありません: {exc.msg} (列 {exc.colno}) {preview!r} "
-                    f"(line {number} is not JSON)",
-                    line=number,
-                ),
-                notices=notices,
-            )
-            continue
-        yield ParsedLine(number, value=value, notices=notices)
+from karte.tasks.jsonl_io import BOM, ParsedLine, parse_lines
 
 
 def to_raw(item: ParsedLine) -> RawRecord:
@@ -100,6 +62,6 @@ class JsonlSource(InputSource):
 
 def _content(raw: bytes, number: int) -> bool:
     """Whether a line holds a record (``parse_jsonl`` skips blank lines and a lone BOM)."""
-    if number == 1 and raw.startswith(_BOM):
-        raw = raw[3:]
+    if number == 1 and raw.startswith(BOM):
+        raw = raw[len(BOM) :]
     return bool(raw.strip())
