@@ -96,11 +96,14 @@ def _llm(record: PatientRecord) -> None:
         f"{len(result.llm)} calls, {tokens_in} prompt + {tokens_out} generated tokens; "
         f"{flagged} sentence(s) flagged by the guard"
     )
-    threads = os.cpu_count() or 1
+    client = drafter.llm_client()
+    llama = getattr(client.backend, "llama", None)
+    threads = int(getattr(llama, "n_threads", 0) or os.cpu_count() or 1)
+    loadavg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
-        f"  CPU time {cpu:.1f} s on {threads} threads: ≈ {cpu / threads:.1f} s of wall time on {threads} "
-        "dedicated cores (an upper bound: waiting threads also count; the wall time above includes "
-        "waiting for the CPU when the machine is shared)"
+        f"  llama.cpp threads {threads} (KARTE_LLM_THREADS, default: free cores); CPU time {cpu:.1f} s "
+        f"(≈ {cpu / threads:.1f} s of wall time on {threads} dedicated core(s)); machine load average "
+        f"{loadavg} on {os.cpu_count()} cores: the wall time above includes waiting for the CPU"
     )
 
 

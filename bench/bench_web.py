@@ -9,7 +9,8 @@ Task results are PRECOMPUTED: the chart view never runs NLP on a request when th
 filled. ``analysis_cache`` holds each task's output per document (keyed by text hash and version);
 the benchmark fills it for the sampled patients first (timed separately, like a nightly
 ``precompute`` job), then measures warm views; a few cold views (cache empty: the tasks run in the
-request) are shown for comparison. ``KARTE_BENCH_WEB_PATIENTS`` changes the cohort size.
+request) are shown for comparison. ``KARTE_BENCH_WEB_PATIENTS`` changes the cohort size. The screening
+workspace (first view and cached) and the draft editor (create, view) are timed too.
 """
 
 from __future__ import annotations
@@ -70,15 +71,62 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _login(client: Any) -> None:
+def _login(client: Any, username: str = "bench") -> str:
+    """Log in; returns the session's CSRF token."""
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
     assert token
     response = client.post(
         "/login",
-        data={"username": "bench", "password": PASSWORD, "csrf_token": token.group(1)},
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/account").text)
+    assert found
+    return found.group(1)
+
+
+def _timed(call: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = call()
+    return result, (time.perf_counter() - start) * 1000
+
+
+def _workspaces(app: Any, sample: list[str]) -> None:
+    """The screening workspace (rules only, first run and cached) and the draft editor (extractive)."""
+    from fastapi.testclient import TestClient
+
+    from karte.web.screening_view import MAX_SCREENED
+
+    services = app.state.karte_web
+    services.users.add("bench-crc", PASSWORD, "coordinator")
+    coordinator = TestClient(app)
+    _login(coordinator, "bench-crc")
+    first, first_ms = _timed(lambda: coordinator.get("/screening"))
+    assert first.status_code == 200, first.text[:300]
+    screened = min(N_PATIENTS, MAX_SCREENED)
+    print(
+        f"screening workspace, first view (compile the demo trial, screen {screened} patients): "
+        f"{first_ms / 1000:.1f} s"
+    )
+    cached = [_timed(lambda: coordinator.get("/screening"))[1] for _ in range(10)]
+    print(f"screening workspace, cached results: p95 {_percentile(cached, 0.95):.0f} ms")
+
+    physician = TestClient(app)
+    token = _login(physician)
+    created, create_ms = [], []
+    for pid in sample[:6]:
+        form = {"csrf_token": token, "patient_id": pid, "document_type": "discharge_summary"}
+        response, ms = _timed(lambda f=form: physician.post("/drafts/new", data=f, follow_redirects=False))
+        assert response.status_code == 303, response.text[:300]
+        created.append(response.headers["location"])
+        create_ms.append(ms)
+    views = [_timed(lambda u=url: physician.get(u))[1] for url in created[1:] * 4]
+    print(
+        f"draft editor: first draft {create_ms[0] / 1000:.1f} s, then p50 "
+        f"{statistics.median(create_ms[1:]):.0f} ms per extractive draft; view p95 "
+        f"{_percentile(views, 0.95):.0f} ms"
+    )
 
 
 def _time_views(client: Any, ids: list[str]) -> list[float]:
@@ -147,6 +195,7 @@ def run(url: str, home: Path) -> None:
         assert client.get("/patients", params={"page": page * 7}).status_code == 200
         list_ms.append((time.perf_counter() - start) * 1000)
     print(f"patient list page: p95 {_percentile(list_ms, 0.95):.0f} ms")
+    _workspaces(app, warm)
     print(f"audit log: {services.audit.verify().rows} events, chain OK")
     services.close()
 

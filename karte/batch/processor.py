@@ -22,7 +22,7 @@ from karte.errors import ErrorInfo, InputError
 from karte.tasks.context import TaskContext
 from karte.tasks.jsonl_io import ParsedLine, dump_line
 from karte.tasks.registry import TaskSpec, get_task
-from karte.tasks.runner import valid_id, run_one
+from karte.tasks.runner import run_one, valid_id
 
 IdKey = tuple[str, str | int]
 

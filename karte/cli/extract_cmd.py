@@ -45,7 +45,9 @@ def train_ner_command(
 
 
 def eval_extract_command(
-    path: Annotated[Path, typer.Argument(help="MedTxt XML ファイルまたはフォルダ")],
+    path: Annotated[
+        list[Path], typer.Argument(help="MedTxt XML ファイルまたはフォルダ (one or more files or folders)")
+    ],
     split: Annotated[
         str,
         typer.Option(

@@ -161,8 +161,14 @@ def eval_qa_command(
     rag: Annotated[
         str, typer.Option("--rag", help="both | on | off: RAG あり/なし (with and/or without retrieval)")
     ] = "both",
-    sample_size: Annotated[int | None, typer.Option("--sample", help="シード付き抽出の件数")] = None,
+    sample_size: Annotated[
+        int | None,
+        typer.Option("--sample", help="試験(年)ごとに層別したシード付き抽出の件数 (stratified sample)"),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    method: Annotated[
+        str, typer.Option("--method", help="auto | generate | score: 解答の生成か選択肢ごとの尤度か")
+    ] = "auto",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="各問の結果 JSONL")] = None,
 ) -> None:
     """IgakuQA 形式の正答率 (accuracy with and without RAG, per backend; text-only questions)."""
@@ -170,6 +176,8 @@ def eval_qa_command(
 
     if rag not in ("both", "on", "off"):
         fail("--rag は both | on | off です (unknown --rag value)")
+    if method not in ("auto", "generate", "score"):
+        fail("--method は auto | generate | score です (unknown --method value)")
     modes = {"both": [False, True], "on": [True], "off": [False]}[rag]
     try:
         qa = load_igakuqa(path)
@@ -185,7 +193,18 @@ def eval_qa_command(
     )
     sink = output.open("w", encoding="utf-8") if output else None
     table = Table(title=f"IgakuQA {path} — {len(items)} 問")
-    for col in ("backend", "model", "RAG", "正解/問", "accuracy", "errors", "s/問"):
+    for col in (
+        "backend",
+        "model",
+        "RAG",
+        "method",
+        "正解/問",
+        "accuracy",
+        "95% CI",
+        "chance",
+        "errors",
+        "s/問",
+    ):
         table.add_column(col)
     try:
         for spec in llm or [cli_settings().llm]:
@@ -202,19 +221,24 @@ def eval_qa_command(
                         sink.write(json.dumps(row, ensure_ascii=False) + "\n")
                         sink.flush()
 
-                result = score(items, settings, rag=use_rag, on_result=record)
+                result = score(items, settings, rag=use_rag, method=method, on_result=record)
+                low, high = result.interval
                 table.add_row(
                     result.backend,
                     result.model,
                     "on" if use_rag else "off",
+                    method,
                     f"{result.correct}/{result.total}",
                     f"{result.accuracy:.1%}",
+                    f"{low:.1%}–{high:.1%}",
+                    f"{result.chance:.1%}",
                     str(result.errors),
                     f"{result.seconds / max(1, result.total):.1f}",
                 )
                 err.print(
-                    f"{spec} rag={'on' if use_rag else 'off'}: {result.correct}/{result.total} "
-                    f"= {result.accuracy:.1%} (errors {result.errors})"
+                    f"{spec} rag={'on' if use_rag else 'off'} method={method}: "
+                    f"{result.correct}/{result.total} = {result.accuracy:.1%} "
+                    f"(95% CI {low:.1%}–{high:.1%}; chance {result.chance:.1%}; errors {result.errors})"
                 )
     except KarteError as exc:
         fail(str(exc), code=1)

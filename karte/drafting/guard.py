@@ -8,10 +8,15 @@ disease must be named there with the same certainty (a disease the source negate
 as present). It does not trust the fact ids a sentence claims: only the cited source text counts.
 Sentences without any citation are unsupported as a whole. What is unsupported is flagged (kept,
 marked, with a warning) or removed, as asked.
+
+A name the lexicon does not know cannot be compared that way, so in sentences the model wrote every
+katakana word of three or more letters (drug, device and procedure names are written in katakana)
+must also occur in the cited text: a drug missing from the lexicon is then still caught.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -31,7 +36,9 @@ _KIND_JA = {
     "value": "数値",
     "frequency": "用法",
     "date": "日付",
+    "term": "用語",
 }
+_KATAKANA_WORD = re.compile(r"[ァ-ヺ][ァ-ヺー・]{2,}")
 
 
 @dataclass
@@ -101,6 +108,8 @@ class Guard:
                             reason=reason,
                         )
                     )
+            if sentence.source == "llm":
+                issues += _unknown_terms(sentence.text, mentions, cited)
         self.stats.unsupported += len(issues)
         if issues:
             self.stats.flagged_sentences += 1
@@ -142,6 +151,27 @@ class Guard:
                 "missing": not backed,
             }
         )
+
+
+def _unknown_terms(text: str, mentions: list[Mention], cited: list[_Cited]) -> list[Issue]:
+    """Katakana words of a model-written sentence that no mention covers and no cited text contains."""
+    issues = []
+    for match in _KATAKANA_WORD.finditer(text):
+        start, end = match.span()
+        if any(m.start <= start and end <= m.end for m in mentions):
+            continue  # a known name: checked above
+        word = normalized(match.group())
+        if not any(word in c.norm for c in cited):
+            issues.append(
+                Issue(
+                    kind="term",
+                    text=match.group(),
+                    start=start,
+                    end=end,
+                    reason=f"用語「{match.group()}」は出典にありません (term not in the cited text)",
+                )
+            )
+    return issues
 
 
 def _unsupported(m: Mention, cited: Iterable[_Cited]) -> str | None:

@@ -40,7 +40,7 @@ FactKind = Literal[
     "kb_daily_life",
     "kb_urgent",
 ]
-IssueKind = Literal["disease", "drug", "dose", "value", "date", "uncited"]
+IssueKind = Literal["disease", "drug", "dose", "value", "date", "term", "uncited"]
 DRAFT_NOTICE = "下書き: 臨床医の確認が必要です。システムによる診断・処方ではありません。"
 DRAFT_NOTICE_EN = "Draft for clinician review; not a diagnosis or prescription by the system."
 

@@ -38,10 +38,15 @@ class DictMatch:
     start: int  # normalised offsets
     end: int
     terms: tuple[Term, ...]  # every entry spelled this way (one per type at most)
+    kinds: frozenset[str] = frozenset()  # the types of ``terms`` (filled in when not given)
+
+    def __post_init__(self) -> None:
+        if not self.kinds:
+            object.__setattr__(self, "kinds", frozenset(t.type for t in self.terms))
 
     @property
     def types(self) -> frozenset[str]:
-        return frozenset(t.type for t in self.terms)
+        return self.kinds
 
     def term(self, type_: str) -> Term | None:
         return next((t for t in self.terms if t.type == type_), None)
@@ -62,7 +67,7 @@ class DictionaryMatcher:
                 self._case.setdefault(key, set()).add(term.text)
         self._automaton = ahocorasick.Automaton()
         for key, per_type in by_key.items():
-            self._automaton.add_word(key, (len(key), tuple(per_type.values())))
+            self._automaton.add_word(key, (len(key), tuple(per_type.values()), frozenset(per_type)))
         self._automaton.make_automaton()
         self.size = len(by_key)
 
@@ -71,7 +76,7 @@ class DictionaryMatcher:
         lowered = text.translate(_ASCII_LOWER)
         found: list[DictMatch] = []
         n = len(text)
-        for end_index, (length, terms) in self._automaton.iter(lowered):
+        for end_index, (length, terms, kinds) in self._automaton.iter(lowered):
             end = end_index + 1
             start = end - length
             if terms[0].text.isascii() or text[start].isascii() or text[end - 1].isascii():
@@ -82,7 +87,7 @@ class DictionaryMatcher:
                 spellings = self._case.get(lowered[start:end])
                 if spellings is not None and text[start:end] not in spellings:
                     continue
-            found.append(DictMatch(start, end, terms))
+            found.append(DictMatch(start, end, terms, kinds))
         found.sort(key=lambda m: (m.start, -m.end))
         return found
 
@@ -95,7 +100,7 @@ def longest_per_type(matches: list[DictMatch], type_: str) -> list[DictMatch]:
     out: list[DictMatch] = []
     last_end = -1
     for m in matches:  # sorted by start, longest first
-        if m.start >= last_end and m.term(type_) is not None:
+        if m.start >= last_end and type_ in m.kinds:
             out.append(m)
             last_end = m.end
     return out

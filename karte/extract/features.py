@@ -3,7 +3,13 @@
 The model tags each character of the NORMALISED note (BIO labels over the Karte entity types).
 Each character gets: itself and its neighbours (window ±2, bigrams, one trigram), character classes,
 the Sudachi mode-C token it lies in (position in the token, part of speech, surface of the token and
-its neighbours) and the dictionary labels of the longest dictionary match of each type covering it.
+its neighbours), the dictionary labels of the longest dictionary match of each type covering it, and
+the shape of the katakana or ASCII word it lies in (its last two characters; whether it ends with a
+drug-name stem, :mod:`karte.extract.drug_stems`).
+
+Wider windows, character trigrams, a third part-of-speech level, neighbouring parts of speech and
+Sudachi's normalised form were tried: equal within noise in 3-fold cross-validation on the train
+split, and 25 % slower, so they are left out.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from karte.extract.dictionary import DictMatch, longest_per_type
+from karte.extract.drug_stems import word_shapes
 from karte.text.tokens import _chunks, _sudachi
 
 DICTIONARY_TYPES = ("disease", "anatomy", "medication", "test", "test_key", "remedy")
@@ -109,6 +116,13 @@ def char_features(norm: str, tokens: Sequence[SudachiToken], matches: list[DictM
         if t.end - t.start == 1:
             tok_pos[t.start] = "S"
     dict_labels = _dictionary_labels(n, matches)
+    for shape in word_shapes(norm):
+        for i in range(shape.start, shape.end):
+            dict_labels[i].append(shape.suffix)
+            if shape.stem:
+                dict_labels[i].append("stem=B" if i == shape.start else "stem=I")
+        if shape.stem and shape.end < n:
+            dict_labels[shape.end].append("stem=after")
     out: list[list[str]] = []
     for i in range(n):
         j = i + 2

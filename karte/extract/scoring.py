@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,15 +44,22 @@ def select_split(docs: list[Document], split: str) -> tuple[list[Document], str]
 
 
 def evaluate_path(
-    path: Path | str, *, split: str = "auto", extractor: Extractor | None = None, llm: LLMClient | None = None
+    path: Path | str | Sequence[Path | str],
+    *,
+    split: str = "auto",
+    extractor: Extractor | None = None,
+    llm: LLMClient | None = None,
 ) -> EvaluationRun:
+    """Score the documents with gold annotations of one MedTxt file or folder, or of several."""
+    paths = [path] if isinstance(path, Path | str) else list(path)
     docs: list[Document] = []
     problems: list[str] = []
-    for item in load_path(path):
-        if isinstance(item, LoadProblem):
-            problems.append(str(item.message))
-            continue
-        docs.extend(d for d in item.documents if d.gold)
+    for one in paths:
+        for item in load_path(one):
+            if isinstance(item, LoadProblem):
+                problems.append(str(item.message))
+                continue
+            docs.extend(d for d in item.documents if d.gold)
     chosen, note = select_split(docs, split)
     ex = extractor or default_extractor()
     report = evaluate_documents(chosen, lambda text: scored_entities(ex, text, llm))

@@ -6,7 +6,7 @@ the model only chooses among verified options or writes prose from cited facts.
 
 from karte.llm.backend import LLMBackend
 from karte.llm.budget import Budget
-from karte.llm.client import LLMAudit, LLMClient, LLMResult
+from karte.llm.client import LLMAudit, LLMClient, LLMResult, ScoreResult
 from karte.llm.errors import (
     BudgetExceededError,
     ContextOverflowError,
@@ -34,6 +34,7 @@ __all__ = [
     "Message",
     "ModelNotInstalledError",
     "PromptSection",
+    "ScoreResult",
     "StructuredOutputError",
     "make_backend",
     "make_client",

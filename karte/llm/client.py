@@ -15,9 +15,12 @@ from pydantic import BaseModel, Field
 from karte.llm.backend import LLMBackend
 from karte.llm.budget import Budget
 from karte.llm.cache import CompletionCache, cache_key
+from karte.llm.errors import LLMError
 from karte.llm.prompts import PromptSection, render_fitting
 from karte.llm.schema import json_schema_of
-from karte.llm.types import GenerationParams
+from karte.llm.types import Completion, GenerationParams
+
+SCORE_RESERVE_TOKENS = 256  # context kept free for the continuations when a scoring prompt is fitted
 
 
 class LLMAudit(BaseModel):
@@ -39,6 +42,14 @@ class LLMAudit(BaseModel):
 class LLMResult(BaseModel):
     text: str
     parsed: dict[str, Any] | None = None
+    audit: LLMAudit
+
+
+class ScoreResult(BaseModel):
+    """Log-probabilities of given continuations (options) after a rendered prompt."""
+
+    logprobs: list[float]
+    tokens: list[int]
     audit: LLMAudit
 
 
@@ -108,4 +119,77 @@ class LLMClient:
                 structured_mode=completion.structured_mode,
                 repaired=completion.repaired,
             ),
+        )
+
+    @property
+    def can_score(self) -> bool:
+        """Whether the backend can score given continuations (the embedded one can; servers cannot)."""
+        return callable(getattr(self.backend, "score_continuations", None))
+
+    def score(
+        self,
+        template: str,
+        variables: dict[str, Any],
+        continuations: list[str],
+        *,
+        sections: dict[str, PromptSection] | None = None,
+        version: int | None = None,
+    ) -> ScoreResult:
+        """How likely the model finds each continuation as its answer to ``template`` (cached, budgeted)."""
+        scorer = getattr(self.backend, "score_continuations", None)
+        if not callable(scorer):
+            raise LLMError(
+                f"バックエンド {self.backend.name} は選択肢の尤度を計算できません "
+                "(backend cannot score options; generate instead)",
+                field="llm",
+                type="llm_scoring_unsupported",
+            )
+        prompt = render_fitting(
+            template,
+            variables,
+            sections or {},
+            count_tokens=self.backend.count_tokens,
+            limit=self.backend.context_length - SCORE_RESERVE_TOKENS,
+            version=version,
+        )
+        key = cache_key(
+            self.backend.model_id, prompt.sha256, {"score": continuations, "backend": self.backend.name}
+        )
+        audit = {
+            "template": prompt.template,
+            "prompt_sha256": prompt.sha256,
+            "backend": self.backend.name,
+            "model": self.backend.model_id,
+            "warnings": prompt.warnings,
+            "structured_mode": "scoring",
+        }
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None and hit.parsed is not None:
+            return ScoreResult(
+                logprobs=hit.parsed["logprobs"],
+                tokens=hit.parsed["tokens"],
+                audit=LLMAudit(**audit, cached=True),
+            )
+        self.budget.check(self.backend.count_tokens(prompt.messages))
+        scores = scorer(prompt.messages, continuations)
+        self.budget.charge(scores.tokens_in)
+        if self.cache is not None:
+            parsed = {"logprobs": scores.logprobs, "tokens": scores.tokens}
+            self.cache.put(
+                key,
+                Completion(
+                    text="",
+                    parsed=parsed,
+                    tokens_in=scores.tokens_in,
+                    tokens_out=0,
+                    latency_s=scores.latency_s,
+                    backend=scores.backend,
+                    model_id=scores.model_id,
+                    structured_mode="scoring",
+                ),
+            )
+        return ScoreResult(
+            logprobs=scores.logprobs,
+            tokens=scores.tokens,
+            audit=LLMAudit(**audit, tokens_in=scores.tokens_in, latency_s=scores.latency_s),
         )

@@ -42,3 +42,18 @@ class Completion(BaseModel):
         default=None, description="How the schema was enforced: grammar, json_schema, json_object, repair"
     )
     repaired: bool = Field(default=False, description="True when one repair round was needed")
+
+
+class ContinuationScores(BaseModel):
+    """How likely the model finds each given continuation of a prompt (for choosing among options).
+
+    No text is generated: the model reads the prompt once, then each continuation, and the log-
+    probability of every continuation token is summed.
+    """
+
+    logprobs: list[float] = Field(description="Sum of the token log-probabilities, one per continuation")
+    tokens: list[int] = Field(description="Tokens of each continuation")
+    tokens_in: int = Field(ge=0, description="Prompt tokens plus continuation tokens read")
+    latency_s: float = Field(ge=0.0)
+    backend: str
+    model_id: str

@@ -1,8 +1,8 @@
 """The coordinator's accept / reject of a candidate, saved with who and when.
 
 Decisions go to the store's ``review_decisions`` table (migration ``0002_service``), kind
-``screening``, subject = trial id, item = patient id, through the review service of the web layer
-(:class:`karte.web.reviews.ReviewStore`), which writes the audit-log event in the same transaction.
+``screening``, subject = trial id, item = patient id, through :class:`karte.reviews.ReviewStore`
+(shared with the web pages), which writes the audit-log event in the same transaction.
 So the web review pages, their CSV export and the audit log see the same decisions as the CLI; no
 table of its own is needed. The history is kept: the newest row per patient is the current decision.
 """
@@ -30,7 +30,7 @@ def default_reviewer() -> str:
 def _stores(settings: Settings) -> tuple[Any, Any]:
     from karte.audit import AuditLog
     from karte.audit.database import open_service_engine
-    from karte.web.reviews import ReviewStore
+    from karte.reviews import ReviewStore
 
     engine = open_service_engine(settings.database_url)
     return engine, ReviewStore(engine, AuditLog(engine))
@@ -54,7 +54,7 @@ def record_decision(
         )
     if not reviewer.strip():
         raise InputError("確認者名が必要です (reviewer name required)", field="reviewer")
-    from karte.web.reviews import review_kind
+    from karte.reviews import review_kind
 
     value: dict[str, Any] = {}
     if result is not None:

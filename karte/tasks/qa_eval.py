@@ -5,11 +5,17 @@ A folder holds ``<exam>-<block>.jsonl`` files (``problem_id``, ``problem_text``,
 Questions with images (``text_only`` false) and calculation questions without choices are skipped and
 counted. ``multi`` comes from the question text (「N つ選べ」), never from the gold answer. A question is
 correct when the chosen set of letters equals the gold set; a per-record error counts as wrong.
+
+A sample (``--sample N --seed S``) is stratified by exam (year): each exam's questions are shuffled
+with the seed and each exam gives its share of N (largest remainder), the exams interleaved, so the
+same command scores the same questions with every backend. Accuracy comes with a 95% Wilson interval and
+the chance level of the scored questions (1/choices for one answer, 1/C(choices, N) for N answers).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import random
 import string
 from collections.abc import Callable, Iterator
@@ -37,13 +43,25 @@ class QAItem(BaseModel):
     gold: list[str]
     source: str = Field(description="file:line")
 
-    def task_input(self, rag: bool) -> dict[str, Any]:
+    @property
+    def exam(self) -> str:
+        """The exam (year) the question belongs to: ``112`` of ``112A1``."""
+        return self.id[:3]
+
+    @property
+    def chance(self) -> float:
+        """Probability of a right answer by picking uniformly among the allowed answers."""
+        count = answer_count(self.question, self.multi) or len(self.gold)
+        return 1.0 / math.comb(len(self.choices), count)
+
+    def task_input(self, rag: bool, method: str = "auto") -> dict[str, Any]:
         return {
             "id": self.id,
             "question": self.question,
             "choices": self.choices,
             "multi": self.multi,
             "rag": rag,
+            "method": method,
         }
 
 
@@ -58,14 +76,30 @@ class QAScore(BaseModel):
     backend: str
     model: str
     rag: bool
+    method: str = "auto"
     total: int
     correct: int
     errors: int
     seconds: float
+    chance: float = Field(default=0.0, description="Expected accuracy of uniform guessing")
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.total if self.total else 0.0
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson_interval(self.correct, self.total)
+
+
+def wilson_interval(hits: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = hits / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def _files(path: Path) -> list[Path]:
@@ -118,16 +152,29 @@ def load_igakuqa(path: Path) -> QASet:
 
 
 def sample(items: list[QAItem], size: int | None, seed: int) -> list[QAItem]:
-    """A fixed, seeded sample (in file order); all items when ``size`` is None or not smaller.
+    """A fixed, seeded sample stratified by exam; all items (in file order) unless ``size`` is smaller.
 
-    Samples are nested: for one seed, the sample of 20 is part of the sample of 40.
+    Each exam gets its share of ``size`` (largest remainder; ties to the earlier exam) and its
+    questions are shuffled with ``random.Random(f"{seed}:{exam}")``. The sample is returned with the
+    exams interleaved (each exam's questions in file order), so that the first questions scored, when
+    a run is cut short, are stratified too; re-running the same command resumes from the answer cache.
     """
     if size is None or size >= len(items):
         return items
-    order = list(range(len(items)))
-    random.Random(seed).shuffle(order)
-    chosen = set(order[:size])
-    return [item for i, item in enumerate(items) if i in chosen]
+    exams: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        exams.setdefault(item.exam, []).append(i)
+    quotas = {e: size * len(idx) / len(items) for e, idx in exams.items()}
+    counts = {e: int(q) for e, q in quotas.items()}
+    for e in sorted(quotas, key=lambda e: counts[e] - quotas[e])[: size - sum(counts.values())]:
+        counts[e] += 1
+    picked: list[list[int]] = []
+    for exam, idx in exams.items():
+        order = list(idx)
+        random.Random(f"{seed}:{exam}").shuffle(order)
+        picked.append(sorted(order[: counts[exam]]))
+    longest = max(len(p) for p in picked)
+    return [items[p[k]] for k in range(longest) for p in picked if k < len(p)]
 
 
 def score(
@@ -135,6 +182,7 @@ def score(
     settings: Settings,
     *,
     rag: bool,
+    method: str = "auto",
     on_result: Callable[[QAItem, dict[str, Any]], None] | None = None,
 ) -> QAScore:
     """Run ``qa`` over ``items`` with the backend in ``settings`` and count exact-set matches."""
@@ -147,7 +195,7 @@ def score(
 
     def lines() -> Iterator[ParsedLine]:
         for n, item in enumerate(items, start=1):
-            yield ParsedLine(line=n, value=item.task_input(rag))
+            yield ParsedLine(line=n, value=item.task_input(rag, method))
 
     model = settings.llm_model
     with TaskContext(settings) as ctx:
@@ -166,8 +214,10 @@ def score(
         backend=settings.llm,
         model=model,
         rag=rag,
+        method=method,
         total=len(items),
         correct=correct,
         errors=errors,
         seconds=time.perf_counter() - start,
+        chance=sum(item.chance for item in items) / max(1, len(items)),
     )

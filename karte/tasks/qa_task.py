@@ -4,12 +4,17 @@ Code builds the verified set of allowed answers from the input's choice letters 
 N letters of 「N つ選べ」); the output schema (a grammar on the embedded backend) restricts the model to
 exactly that set, so it cannot invent a choice. The prompt (``qa_answer`` v2) has the model answer with
 the chosen options' words, which code maps back to the letters (v1, letters, is used when two options
-read the same). With ``rag``, passages retrieved from the disease knowledge base are put into the
-prompt and cited as evidence. The result is a draft for review, never a judgement of the system's own.
+read the same). ``method="score"`` generates nothing: the model reads each option's words as its answer
+(``qa_score``) and the option with the highest mean token log-probability is chosen (the N highest
+for 「N つ選べ」); its probability among the options is the evidence score. ``auto`` scores where the
+backend can (embedded) and generates elsewhere. With ``rag``, passages retrieved from the disease
+knowledge base are put into the prompt and cited as evidence. The result is a draft for review, never
+a judgement of the system's own.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from itertools import combinations
 from typing import Any, Literal
@@ -25,6 +30,7 @@ from karte.tasks.registry import TaskInput, TaskOutput, task
 # qa_answer v1 asks for letters, v2 for the chosen options' words (mapped back to letters here).
 LETTER_PROMPT_VERSION = 1
 TEXT_PROMPT_VERSION = 2
+SCORE_PROMPT_VERSION = 1  # qa_score: pinned, so that a new template version is a deliberate change
 ANSWER_WITH_TEXT = True
 RAG_PASSAGES = 3
 PASSAGE_PROMPT_CHARS = 300
@@ -40,6 +46,10 @@ class QAInput(TaskInput):
     choices: dict[str, str] = Field(description='選択肢 {"a": "…", "b": "…"} (letters a–z)')
     multi: bool = Field(default=False, description="複数選択の問題 (more than one answer)")
     rag: bool = Field(default=False, description="知識ベースを検索して参照する (retrieve passages)")
+    method: Literal["auto", "generate", "score"] = Field(
+        default="auto",
+        description="generate: 解答を生成 / score: 選択肢ごとの尤度 / auto: 可能なら score",
+    )
 
     @field_validator("choices")
     @classmethod
@@ -56,8 +66,17 @@ class QAInput(TaskInput):
         return dict(sorted(value.items()))
 
 
+class ChoiceScore(BaseModel):
+    letter: str
+    logprob: float = Field(description="Sum of the option's token log-probabilities as the answer")
+    tokens: int
+    probability: float = Field(description="Softmax of the mean token log-probability over the options")
+
+
 class QAOutput(TaskOutput):
     answer: list[str] = Field(description="選んだ記号 (chosen letters, sorted)")
+    method: Literal["generate", "score"] = "generate"
+    choice_scores: list[ChoiceScore] = Field(default_factory=list, description="method score only")
     evidence: list[Evidence]
     llm: LLMAudit
     review_required: bool = Field(default=True, description="要確認の下書き (draft for human review)")
@@ -134,8 +153,11 @@ def qa_task(inp: QAInput, ctx: TaskContext) -> QAOutput:
     options = answer_options(letters, count)
     by_text = option_texts(inp.choices, options) if ANSWER_WITH_TEXT else None
     hits = _retrieve(ctx, inp.question + " " + " ".join(inp.choices.values())) if inp.rag else []
+    client = _client(ctx)
+    if inp.method == "score" or (inp.method == "auto" and client.can_score and count is not None):
+        return _answer_by_scoring(inp, client, count or 1, hits)
     allowed = list(by_text) if by_text is not None else options
-    result = _client(ctx).ask(
+    result = client.ask(
         "qa_answer",
         {
             "question": inp.question,
@@ -163,17 +185,62 @@ def qa_task(inp: QAInput, ctx: TaskContext) -> QAOutput:
         )
         for c in chosen
     ]
-    used = _kept_passages(result.audit, len(hits))
-    for hit in hits[:used]:
-        evidence.append(
-            Evidence(
-                spans=[Span.of(hit.passage.text, 0, len(hit.passage.text), document_id=hit.passage.id)],
-                rationale=_citation(hit),
-                source="dictionary",
-                score=max(0.0, min(1.0, float(hit.score))),
-            )
-        )
+    evidence += _passage_evidence(hits, result.audit)
     return QAOutput(id=inp.id, answer=chosen, evidence=evidence, llm=result.audit)
+
+
+def _answer_by_scoring(inp: QAInput, client: LLMClient, count: int, hits: list[Any]) -> QAOutput:
+    letters = list(inp.choices)
+    result = client.score(
+        "qa_score",
+        {
+            "question": inp.question,
+            "choices": [{"letter": k, "text": v} for k, v in inp.choices.items()],
+            "count": count,
+        },
+        [inp.choices[c].strip() for c in letters],
+        sections={"passages": PromptSection(items=[_passage_text(h) for h in hits], priority=0)},
+        version=SCORE_PROMPT_VERSION,
+    )
+    means = [lp / max(1, n) for lp, n in zip(result.logprobs, result.tokens, strict=True)]
+    peak = max(means)
+    weights = [math.exp(m - peak) for m in means]
+    total = sum(weights)
+    scores = [
+        ChoiceScore(letter=c, logprob=lp, tokens=n, probability=w / total)
+        for c, lp, n, w in zip(letters, result.logprobs, result.tokens, weights, strict=True)
+    ]
+    ranked = sorted(range(len(letters)), key=lambda i: means[i], reverse=True)
+    chosen = sorted(letters[i] for i in ranked[:count])
+    evidence = [
+        Evidence(
+            spans=[Span.of(inp.choices[c], 0, len(inp.choices[c]), document_id=f"{inp.id}#choices.{c}")],
+            rationale=(
+                f"LLM ({result.audit.backend}:{result.audit.model}) が選択肢ごとの尤度で選択; プロンプト "
+                f"{result.audit.template} sha256 {result.audit.prompt_sha256[:12]} "
+                "(option scored most likely as the answer; score = its probability among the options)"
+            ),
+            source="llm",
+            score=scores[letters.index(c)].probability,
+        )
+        for c in chosen
+    ]
+    evidence += _passage_evidence(hits, result.audit)
+    return QAOutput(
+        id=inp.id, answer=chosen, method="score", choice_scores=scores, evidence=evidence, llm=result.audit
+    )
+
+
+def _passage_evidence(hits: list[Any], audit: LLMAudit) -> list[Evidence]:
+    return [
+        Evidence(
+            spans=[Span.of(hit.passage.text, 0, len(hit.passage.text), document_id=hit.passage.id)],
+            rationale=_citation(hit),
+            source="dictionary",
+            score=max(0.0, min(1.0, float(hit.score))),
+        )
+        for hit in hits[: _kept_passages(audit, len(hits))]
+    ]
 
 
 def _citation(hit: Any) -> str:

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from karte.config import Settings
 from karte.tasks.context import TaskContext
-from karte.web import routes_admin, routes_auth, routes_chart, routes_review
+from karte.web import routes_admin, routes_auth, routes_chart, routes_drafts, routes_review, routes_screening
 from karte.web.api_guard import ApiGuard
 from karte.web.guard import AccessRefused, access_refused_handler
 from karte.web.principal import Principal
@@ -37,6 +37,8 @@ def install_web(app: FastAPI, settings: Settings, ctx: TaskContext) -> WebServic
         routes_auth.router,
         routes_chart.router,
         routes_review.router,
+        routes_screening.router,
+        routes_drafts.router,
         routes_admin.router,
         workspace_router(),
     ):

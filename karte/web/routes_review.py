@@ -10,13 +10,13 @@ from starlette.responses import RedirectResponse, Response
 
 from karte.errors import KarteError
 from karte.records.models import Document
+from karte.reviews import review_kind
 from karte.web.adapters import code_proposals, pii_marks
 from karte.web.chart import heading_marks
 from karte.web.guard import AccessRefused, require, safe_next, services_of
 from karte.web.highlight import Mark, highlight
 from karte.web.principal import Principal, client_ip, forbidden
 from karte.web.render import page
-from karte.web.reviews import review_kind
 from karte.web.services import labels
 
 router = APIRouter(include_in_schema=False)

@@ -14,9 +14,9 @@ from karte.audit import AuditEvent, AuditLog
 from karte.audit.database import open_service_engine
 from karte.auth import ApiKeyStore, RoleTable, SessionStore, UserStore, role_table, web_secret
 from karte.config import Settings
+from karte.reviews import ReviewStore
 from karte.tasks.context import TaskContext
 from karte.web.analysis import Analyses
-from karte.web.reviews import ReviewStore
 
 
 @lru_cache(maxsize=1)

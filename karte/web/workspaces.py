@@ -1,9 +1,10 @@
-"""Review workspaces that later issues fill in: trial screening (issue 6) and the draft editor (issue 7).
+"""Review workspaces: trial screening (issue 6) and the draft editor (issue 7).
 
-Each has its page already (navigation, permission, audit) and the decision storage and CSV export
-through :mod:`karte.web.reviews` (``POST /reviews/screening/decide``, ``GET /reviews/screening/export.csv``).
-What the page shows is provided by :class:`WorkspaceContent` plug-ins: register one with
-:func:`register_workspace_content` and the page renders its template with its context.
+Each has its page (navigation, permission, audit of the view); what the page shows is provided by a
+:class:`WorkspaceContent` plug-in registered with :func:`register_workspace_content`:
+:mod:`karte.web.routes_screening` and :mod:`karte.web.routes_drafts` (imported by
+:mod:`karte.web.mount`). A workspace without content shows ``workspace_pending.html``.
+Decisions are stored through :mod:`karte.reviews` (``POST /reviews/screening/decide``, CSV export).
 """
 
 from __future__ import annotations

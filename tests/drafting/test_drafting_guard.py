@@ -113,3 +113,76 @@ def test_guard_catches_injected_faults_in_cohort_drafts(
     for kind in FAULT_KINDS:
         assert injected[kind] >= 30, f"too few {kind} faults injected: {injected[kind]}"
         assert hit[kind] / injected[kind] >= 0.95, f"{kind}: {hit[kind]}/{injected[kind]} caught"
+
+
+# Common drugs and diseases that the synthetic cohort does not contain (a pool independent of the
+# drafts), some of them missing from the drafting lexicon: the guard's katakana check must catch those
+# in model-written sentences.
+OUTSIDE_DRUGS = (
+    "タクロリムス",
+    "リチウム",
+    "フロセミド",
+    "アピキサバン",
+    "エドキサバン",
+    "ニフェジピン",
+    "カンデサルタン",
+    "ビソプロロール",
+    "メトホルミン",
+    "シタグリプチン",
+    "ランソプラゾール",
+    "ロキソプロフェン",
+    "トラマドール",
+    "ゾルピデム",
+    "ブロチゾラム",
+    "ドネペジル",
+    "レベチラセタム",
+    "バルプロ酸",
+    "アロプリノール",
+    "メロペネム",
+)
+OUTSIDE_DISEASES = ("間質性肺炎", "急性膵炎", "肝硬変", "関節リウマチ", "大動脈解離", "深部静脈血栓症")
+
+
+@pytest.mark.parametrize(
+    ("text", "issue_kinds"),
+    [
+        ("アスピリンを開始した。", []),
+        ("ブロチゾラムを開始した。", ["term"]),  # not in the lexicon: caught as an uncited katakana word
+        ("カテーテル検査を行った。", ["term"]),
+        ("転院した。", []),
+    ],
+)
+def test_model_sentences_may_not_add_katakana_terms(
+    lexicon: Lexicon, text: str, issue_kinds: list[str]
+) -> None:
+    sources = {"n1": SourceDocument(id="n1", kind="note", text=SOURCE)}
+    sentence = _sentence(text).model_copy(update={"source": "llm"})
+    checked = Guard(lexicon).check(sentence, sources)
+    assert sorted(i.kind for i in checked.issues) == issue_kinds
+    extractive = Guard(lexicon).check(_sentence(text), sources)  # copied from the source by code
+    assert "term" not in {i.kind for i in extractive.issues}
+
+
+def test_guard_catches_drugs_and_diseases_from_outside_the_cohort(
+    drafter: Drafter, lexicon: Lexicon, cohort: dict[str, PatientRecord]
+) -> None:
+    """Wrong drugs and diagnoses drawn from a pool the drafts never contain, in model-written sentences."""
+    rng = random.Random(5)
+    guard = Guard(lexicon)
+    injected = {"drug": 0, "diagnosis": 0}
+    hit = dict(injected)
+    for record in list(cohort.values())[1::3]:
+        result = drafter.draft(record, options_for("discharge_summary"))
+        for section in result.draft.sections:
+            for sentence in section.sentences:
+                llm_sentence = sentence.model_copy(update={"source": "llm"})
+                faults = inject_faults(
+                    llm_sentence, result.sources, lexicon, list(OUTSIDE_DRUGS), list(OUTSIDE_DISEASES), rng
+                )
+                for fault in faults:
+                    if fault.kind in injected:
+                        injected[fault.kind] += 1
+                        hit[fault.kind] += caught(fault, guard.check(fault.sentence, result.sources))
+    for kind, n in injected.items():
+        assert n >= 20, f"too few {kind} faults injected: {n}"
+        assert hit[kind] / n >= 0.95, f"{kind}: {hit[kind]}/{n} caught"

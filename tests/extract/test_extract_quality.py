@@ -17,9 +17,9 @@ from karte.extract.training.split import is_dev, recorded_split
 from karte.records.loaders import load_path
 
 FILES = ("MedTxt-CR-JA-train.xml", "MedTxt-RR-JA-training.xml")
-# measured on the dev split when committed (checksums.json): disease 0.789, anatomy 0.794, test 0.832,
-# medication 0.686 (42 gold mentions only: noisy), time 0.856; floors = measured - 0.03 (medication - 0.04).
-EXACT_F1_FLOORS = {"disease": 0.76, "anatomy": 0.76, "test": 0.80, "medication": 0.645, "time": 0.82}
+# measured on the dev split when committed (checksums.json): disease 0.804, anatomy 0.799, test 0.840,
+# medication 0.732 (42 gold mentions only: noisy), time 0.856; floors = measured - 0.03 (medication - 0.04).
+EXACT_F1_FLOORS = {"disease": 0.77, "anatomy": 0.77, "test": 0.81, "medication": 0.69, "time": 0.82}
 
 
 MEDTXT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "medtxt"
@@ -55,12 +55,12 @@ def test_exact_f1_floor(dev_report: EvaluationReport, entity_type: str, floor: f
 
 
 def test_partial_f1_of_disease(dev_report: EvaluationReport) -> None:
-    assert dev_report.type_score("disease").partial_f1 >= 0.90  # measured 0.936
+    assert dev_report.type_score("disease").partial_f1 >= 0.90  # measured 0.935
 
 
 def test_certainty_accuracy_on_found_diseases(dev_report: EvaluationReport) -> None:
     assert dev_report.certainty.compared >= 300
-    assert dev_report.certainty.accuracy >= 0.865, dev_report.certainty  # measured 0.895
+    assert dev_report.certainty.accuracy >= 0.865, dev_report.certainty  # measured 0.896
 
 
 def test_offsets_of_every_dev_prediction_match_the_text(medtxt: Path, extractor: Extractor) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from karte.tasks import run
@@ -60,7 +62,7 @@ def test_section_is_reported() -> None:
 
 
 def test_bad_records_do_not_stop_good_ones() -> None:
-    records = [
+    records: list[dict[str, Any]] = [
         {"id": "a", "text": NOTES[0]},
         {"id": "b", "text": ""},
         {"id": "c", "text": 123},

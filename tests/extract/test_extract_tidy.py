@@ -1,4 +1,5 @@
-"""Span hygiene: no mention crosses a sentence end, starts with a SOAP marker or ends in punctuation."""
+"""Span hygiene: no mention crosses a sentence end, starts with a SOAP marker, ends in punctuation,
+has an unbalanced bracket or ends with the person who has the finding."""
 
 from __future__ import annotations
 
@@ -18,8 +19,17 @@ from karte.extract.tidy import tidy
         ("室内気)。NIHSS", "室内気)。NIHSS", "NIHSS"),  # the longest piece of a sentence-crossing span
         ("肺炎、", "肺炎、", "肺炎"),
         ("胸水\n腹水", "胸水\n腹水", "腹水"),  # tie: the last piece
-        ("(肺炎", "(肺炎", "(肺炎"),
+        ("(肺炎", "(肺炎", "肺炎"),  # a lone bracket is cut off
         ("肺炎(", "肺炎(", "肺炎"),
+        ("x(肺炎)", "肺炎)", "肺炎"),  # never taken in so that brackets wrap the whole span
+        ("気管支喘息(以下喘息)児に", "気管支喘息(以下喘息", "気管支喘息(以下喘息)"),  # partner right after
+        ("皮疹(紅斑)を", "紅斑)を", "紅斑"),
+        ("右肺(S6)に", "肺(S6", "肺(S6)"),
+        ("S-1/CDDP(S-1:120mg", "S-1/CDDP(S-1", "S-1/CDDP"),  # no partner: the longest piece
+        ("胃癌(tub2)", "胃癌(tub2)", "胃癌(tub2)"),  # balanced: unchanged
+        ("重症の喘息児であった", "喘息児", "喘息"),  # the finding, not the child
+        ("肺癌患者に", "肺癌患者", "肺癌"),
+        ("胃癌症例の", "胃癌症例", "胃癌"),
     ],
 )
 def test_tidy(text: str, span: str, expected: str) -> None:
@@ -32,3 +42,17 @@ def test_tidy(text: str, span: str, expected: str) -> None:
 def test_nothing_left_is_dropped() -> None:
     m = Mention(0, 2, "disease", 0.9, "model")
     assert not tidy(m, "、。")
+
+
+@pytest.mark.parametrize(("text", "type_"), [("患児", "disease"), ("小児", "disease"), ("乳児", "anatomy")])
+def test_person_words_alone_stay(text: str, type_: str) -> None:
+    m = Mention(0, len(text), type_, 0.9, "model")
+    assert tidy(m, text)
+    assert text[m.start : m.end] == text
+
+
+def test_person_suffix_only_on_findings() -> None:
+    text = "投与例"
+    m = Mention(0, 3, "medication", 0.9, "model")
+    assert tidy(m, text)
+    assert (m.start, m.end) == (0, 3)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from karte.cli.main import app
 from karte.tasks import run
-from karte.tasks.qa_eval import load_igakuqa, sample
+from karte.tasks.qa_eval import QAItem, load_igakuqa, sample, wilson_interval
 from karte.tasks.qa_task import answer_count, answer_options
 
 
@@ -73,7 +73,7 @@ EXAM = [
 
 
 def test_answers_are_among_the_given_letters_with_evidence(llm_env: Path) -> None:
-    single, multi = run("qa", EXAM)
+    single, multi = run("qa", [{**r, "method": "generate"} for r in EXAM])
     assert len(single["answer"]) == 1 and single["answer"][0] in "abcde"
     assert len(multi["answer"]) == 2 and set(multi["answer"]) <= set("abcde")
     for out, record in ((single, EXAM[0]), (multi, EXAM[1])):
@@ -81,6 +81,32 @@ def test_answers_are_among_the_given_letters_with_evidence(llm_env: Path) -> Non
         cited = [e for e in out["evidence"] if e["source"] == "llm"]
         assert [e["spans"][0]["text"] for e in cited] == [record["choices"][c] for c in out["answer"]]
         assert out["llm"]["template"].startswith("qa_answer.v") and len(out["llm"]["prompt_sha256"]) == 64
+
+
+def test_scoring_prefers_the_right_option_and_reuses_the_prompt(small_backend) -> None:  # type: ignore[no-untyped-def]
+    from karte.llm import Message
+
+    messages = [
+        Message(role="user", content="日本の首都はどこですか。東京、大阪、札幌のどれかを答えてください。")
+    ]
+    first = small_backend.score_continuations(messages, ["大阪", "東京", "札幌"])
+    assert max(range(3), key=lambda i: first.logprobs[i]) == 1
+    assert all(lp < 0 for lp in first.logprobs) and min(first.tokens) >= 1
+    small_backend.generate(messages, max_tokens=4)  # generation in between moves the KV cache
+    again = small_backend.score_continuations(messages, ["大阪", "東京", "札幌"])
+    assert again.logprobs == pytest.approx(first.logprobs, abs=1e-3)
+
+
+def test_score_method_picks_the_most_likely_options(llm_env: Path) -> None:
+    single, multi = run("qa", [{**r, "method": "score"} for r in EXAM])
+    for out, n in ((single, 1), (multi, 2)):
+        assert "error" not in out, out
+        assert out["method"] == "score" and out["llm"]["template"] == "qa_score.v1"
+        scores = {s["letter"]: s for s in out["choice_scores"]}
+        assert sum(s["probability"] for s in scores.values()) == pytest.approx(1.0)
+        ranked = sorted(scores, key=lambda c: scores[c]["logprob"] / scores[c]["tokens"], reverse=True)
+        assert out["answer"] == sorted(ranked[:n])
+        assert [e["score"] for e in out["evidence"]] == [scores[c]["probability"] for c in out["answer"]]
 
 
 def test_rag_cites_knowledge_passages(llm_env: Path) -> None:
@@ -127,6 +153,37 @@ def test_igakuqa_reference_data_counts(shared_data: Path) -> None:
     assert all(len(i.gold) > 1 for i in multi) and all(len(i.gold) == 1 for i in qa.items if not i.multi)
     twenty = {i.id for i in sample(qa.items, 20, seed=0)}
     assert len(twenty) == 20 and twenty <= {i.id for i in sample(qa.items, 40, seed=0)}
+
+
+def test_sample_is_stratified_by_exam_and_reproducible(shared_data: Path) -> None:
+    items = load_igakuqa(shared_data / "qa").items
+    chosen = sample(items, 100, seed=0)
+    assert [i.id for i in chosen] == [i.id for i in sample(items, 100, seed=0)]
+    assert [i.id for i in chosen] != [i.id for i in sample(items, 100, seed=1)]
+    for exam in ("112", "113", "114"):
+        share = sum(i.exam == exam for i in items) / len(items)
+        assert abs(sum(i.exam == exam for i in chosen) - 100 * share) < 1
+        mine = [i for i in chosen if i.exam == exam]
+        assert mine == [i for i in items if i in mine]  # each exam's questions in file order
+    assert [i.exam for i in chosen[:6]] == ["112", "113", "114"] * 2  # interleaved: any prefix is stratified
+
+
+@pytest.mark.parametrize(
+    ("hits", "n", "low", "high"),
+    [(0, 10, 0.0, 0.2775), (5, 10, 0.2366, 0.7634), (10, 10, 0.7225, 1.0)],  # Newcombe 1998, table I
+)
+def test_wilson_interval(hits: int, n: int, low: float, high: float) -> None:
+    assert wilson_interval(hits, n) == pytest.approx((low, high), abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("question", "multi", "gold", "chance"),
+    [("正しいのはどれか。", False, ["a"], 1 / 5), ("正しいのはどれか。2つ選べ。", True, ["a", "b"], 1 / 10)],
+)
+def test_chance_level(question: str, multi: bool, gold: list[str], chance: float) -> None:
+    choices = dict(zip("abcde", "12345", strict=True))
+    item = QAItem(id="112A1", question=question, choices=choices, multi=multi, gold=gold, source="x")
+    assert item.chance == pytest.approx(chance)
 
 
 def test_eval_cli_prints_accuracy_per_backend_and_mode(llm_env: Path, tmp_path: Path) -> None:

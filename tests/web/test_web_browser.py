@@ -1,14 +1,18 @@
 """The pages in a real headless Chromium (Debian's ``chromium`` via Playwright, one browser per session).
 
-Flows: log-in → patient list → chart view → coding review → accept; failed log-ins → lockout.
-Screening → accept a candidate → CSV export (issue 6) and draft → approve (issue 7) run once
-those pages are plugged in (:mod:`karte.web.workspaces`); until then they skip, saying so.
+Flows: log-in → patient list → chart view → coding review → accept; failed log-ins → lockout;
+log-in → screening → accept a candidate → CSV export (the downloaded file checked); log-in → draft →
+edit → approve → FHIR export (validated with fhir.resources).
 ``KARTE_WEB_SCREENSHOTS=DIR`` keeps the screenshots.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
+import re
 import shutil
 import socket
 import threading
@@ -22,9 +26,9 @@ from fastapi import FastAPI
 from web_support import PASSWORD, audit_events, cohort_records, patient_with
 
 from karte.auth import security_policy
-from karte.web.workspaces import _CONTENT
 
 CHROMIUM = Path(os.environ.get("KARTE_CHROMIUM", "/usr/bin/chromium"))
+SLOW_MS = 180_000  # first use of the screening compiler and the drafting lexicon in this process
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -150,13 +154,76 @@ def test_logout(page: Any) -> None:
     assert "/login" in page.url
 
 
-def test_screening_accept_a_candidate_and_export(page: Any) -> None:
-    if "screening" not in _CONTENT:
-        pytest.skip("the screening workspace is not built yet (issue 6): karte.web.workspaces has no content")
-    raise AssertionError("write this flow when issue 6 registers its workspace content")  # pragma: no cover
+def test_screening_accept_a_candidate_and_export(page: Any, web_app: FastAPI, tmp_path: Path) -> None:
+    _login(page, "coordinator")
+    page.wait_for_url("**/patients")
+    page.get_by_role("link", name="治験スクリーニング").click(timeout=SLOW_MS)  # the first screening
+    page.wait_for_url("**/screening", timeout=SLOW_MS)  # compiles the trial
+    card = page.locator('section.candidate[data-patient="D002"]')
+    assert card.locator(".elig").inner_text() == "適格の可能性"
+    assert page.locator("#criteria code.compiled").count() == 5
+    assert card.locator("mark.m-evidence").count() > 0
+    card.get_by_role("button", name="候補として採用").click()
+    page.wait_for_url("**/screening?trial=DEMO-DM")
+    decided = page.locator('section.candidate[data-patient="D002"] .decision')
+    assert "承認" in decided.inner_text() and "coordinator" in decided.inner_text()
+    _screenshot(page, tmp_path, "screening.png")
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV 出力").click()
+    download = info.value
+    assert download.suggested_filename == "karte-screening-DEMO-DM.csv"
+    rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    by_id = {row["patient_id"]: row for row in rows}
+    assert set(by_id) == {r.id for r in cohort_records()}
+    assert by_id["D002"]["decision"] == "accept" and by_id["D002"]["decided_by"] == "coordinator"
+    assert by_id["D002"]["eligible"] == "eligible" and by_id["D002"]["rank"] == "1"
+    stored = web_app.state.karte_web.reviews.current("screening", "DEMO-DM")["D002"]
+    assert by_id["D002"]["decided_at"] == stored.at.isoformat()
+    # what the coordinator saw is kept with the decision: eligibility and each criterion's status
+    assert stored.value["eligible"] == "eligible"
+    assert {k: v for k, v in stored.value.items() if k.startswith("criterion_")} == {
+        f"criterion_{c}": by_id["D002"][f"{c}_status"] for c in ("I1", "I2", "I3", "E1", "E2")
+    }
 
 
-def test_draft_approve(page: Any) -> None:
-    if "drafts" not in _CONTENT:
-        pytest.skip("the draft editor is not built yet (issue 7): karte.web.workspaces has no content")
-    raise AssertionError("write this flow when issue 7 registers its workspace content")  # pragma: no cover
+def test_draft_edit_approve_and_export_fhir(page: Any, web_app: FastAPI, tmp_path: Path) -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    _login(page, "physician")
+    page.wait_for_url("**/patients")
+    page.get_by_role("link", name="文書下書き").click()
+    page.wait_for_url("**/drafts")
+    assert "下書き・要確認" in page.locator("p.draft-banner").inner_text()
+    page.get_by_label("患者 ID").fill("D002")
+    page.get_by_label("文書の種類").select_option("discharge_summary")
+    page.get_by_role("button", name="下書きを作成").click(timeout=SLOW_MS)  # the first draft
+    page.wait_for_url("**/drafts/draft-*", timeout=SLOW_MS)  # loads the lexicon
+    assert "下書き・要確認" in page.locator("#draft-notice").inner_text()
+    assert page.locator("a.ref").count() > 0 and page.locator(".draft-sources mark").count() > 0
+    page.locator("a.ref").first.click()
+    assert page.locator(".draft-sources mark:target").count() == 1
+    section = page.locator("#section-discharge_plan")
+    section.locator("summary", has_text="編集").click()
+    box = section.locator("textarea")
+    box.fill(box.input_value() + "\nワルファリン 5mg を開始する。")
+    section.get_by_role("button", name="保存").click()
+    page.wait_for_url("**/drafts/draft-*")
+    flagged = page.locator("#section-discharge_plan li.unsupported-sentence")
+    assert flagged.count() == 1 and "ワルファリン" in flagged.inner_text()
+    _screenshot(page, tmp_path, "draft.png")
+    page.get_by_label(re.compile("確認しました")).check()  # the drug added above is not in the chart
+    page.get_by_role("button", name="内容を確認して承認").click()
+    page.wait_for_url("**/drafts/draft-*")
+    assert "承認済み" in page.locator("#approval-status").inner_text()
+    with page.expect_download() as info:
+        page.get_by_role("link", name="FHIR Bundle をダウンロード").click()
+    text = Path(info.value.path()).read_text(encoding="utf-8")
+    Bundle.model_validate_json(text)  # a valid FHIR R4B Bundle
+    composition = json.loads(text)["entry"][0]["resource"]
+    assert composition["status"] == "final" and "physician" in composition["attester"][0]["party"]["display"]
+    plan = next(s for s in composition["section"] if s["title"] == "退院後の方針")
+    assert "ワルファリン 5mg を開始する。" in plan["text"]["div"]
+    draft_id = page.url.split("#")[0].rsplit("/", 1)[1]
+    history = web_app.state.karte_web.reviews.history("draft", draft_id)
+    assert [d.decision for d in history] == ["create", "edit", "approve"]
+    assert {d.actor for d in history} == {"physician"}

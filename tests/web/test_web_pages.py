@@ -175,12 +175,14 @@ def test_deid_preview_shows_the_original_only_to_roles_that_read_charts(client: 
     assert "原文" in physician and 'class="m-pii' in physician
 
 
-def test_screening_and_drafts_pages_wait_for_their_issues(client: TestClient) -> None:
+def test_screening_and_drafts_workspaces_have_their_content(client: TestClient) -> None:
     login(client, "coordinator")
-    assert "issue 6" in client.get("/screening").text
+    screening = client.get("/screening").text
+    assert 'id="criteria"' in screening and "準備中" not in screening
     client.cookies.clear()
     login(client, "physician")
-    assert "issue 7" in client.get("/drafts").text
+    drafts = client.get("/drafts").text
+    assert 'id="new-draft"' in drafts and "下書き・要確認" in drafts and "準備中" not in drafts
 
 
 def test_admin_adds_and_unlocks_users_from_the_page(client: TestClient, web_app: FastAPI) -> None:

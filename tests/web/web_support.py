@@ -160,3 +160,8 @@ def patient_with(records: list[PatientRecord], word: str) -> tuple[PatientRecord
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def audit_actions(app: FastAPI, actor: str, action: str) -> list[Any]:
+    """The actor's events of one action, newest first."""
+    return [e for e in audit_events(app, actor=actor) if e.action == action]

@@ -16,7 +16,9 @@ from karte.extract.training.train_ner import TrainReport
 from karte.records.models import Document
 from karte.text import normalize, sectionize
 
-CERTAINTY_PARAMS: dict[str, float | int | bool] = {"c1": 0.0, "c2": 1.0, "max_iterations": 300}
+# c2 chosen by 3-fold cross-validation on the train split's gold disease spans (accuracy 0.911 at
+# c2 0.05 and 0.1, 0.910 at 0.2, 0.909 at 0.3, 0.906 at 1.0, 0.898 at 3.0).
+CERTAINTY_PARAMS: dict[str, float | int | bool] = {"c1": 0.0, "c2": 0.1, "max_iterations": 300}
 
 
 def section_boundaries(nt_mapping: list[int], document_text: str) -> list[int]:

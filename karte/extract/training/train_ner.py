@@ -18,10 +18,12 @@ from karte.extract.training.corpus import Example, make_example, medtxt_document
 from karte.extract.training.split import is_dev
 from karte.records.models import Document
 
+# Chosen by 3-fold cross-validation on the train split (never the dev split): c1 0.05–0.15 and
+# c2 0.01–0.03 score the same within noise; the stronger L1 keeps the model file smaller.
 DEFAULT_PARAMS: dict[str, float | int | bool] = {
-    "c1": 0.05,
-    "c2": 0.01,
-    "max_iterations": 200,
+    "c1": 0.1,
+    "c2": 0.02,
+    "max_iterations": 250,
     "feature.possible_transitions": True,
 }
 

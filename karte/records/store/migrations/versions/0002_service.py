@@ -4,11 +4,11 @@ Revision ID: 0002_service
 Revises: 0001_initial
 Create Date: 2025-02-01 00:00:00
 
-Written by hand; the tables are described in :mod:`karte.auth.tables`, :mod:`karte.audit.tables`
-and :mod:`karte.web.tables`. ``audit_log`` is append-only: triggers refuse UPDATE and DELETE on
-both SQLite and PostgreSQL (and TRUNCATE on PostgreSQL), so that a change needs a deliberate
-``DROP TRIGGER`` by a database administrator, and ``karte audit verify`` then finds it in the
-hash chain.
+Written by hand; the tables are described in :mod:`karte.auth.tables`, :mod:`karte.audit.tables`,
+:mod:`karte.reviews.tables` and :mod:`karte.web.tables`. ``audit_log`` is append-only: triggers refuse
+UPDATE and DELETE on both SQLite and PostgreSQL (and TRUNCATE on PostgreSQL), so that a change needs
+a deliberate ``DROP TRIGGER`` by a database administrator, and ``karte audit verify`` then finds it in
+the hash chain.
 """
 
 from __future__ import annotations

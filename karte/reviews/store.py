@@ -3,13 +3,15 @@
 The history is kept: every decision is a new row, and the current decision on an item is its
 newest row. Each kind of review says which decisions it allows, which permission decides and
 exports, and may validate a decision before it is stored (an edited code must be in the loaded
-code table). Screening (issue 6) and drafts (issue 7) plug in here.
+code table). A kind whose values hold long texts (a draft) writes only their SHA-256 to the audit
+log (``audit_value=False``); the text itself stays in the decision's row.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from karte.audit import AuditEvent, AuditLog
 from karte.audit.tables import utcnow
 from karte.errors import InputError, NotFoundError
 from karte.records.store.engine import WRITE
-from karte.web.tables import review_decisions
+from karte.reviews.tables import review_decisions
 
 #: (item, decision, value) → an error message, or None when the decision may be stored.
 Validator = Callable[[str, str, dict[str, Any]], str | None]
@@ -37,6 +39,7 @@ class ReviewKind:
     decide_permission: str
     export_permission: str
     validate: Validator | None = None
+    audit_value: bool = True  # False: the audit event gets the value's SHA-256, not the value
 
 
 class Decision(BaseModel):
@@ -85,7 +88,12 @@ REVIEW_KINDS: dict[str, ReviewKind] = {
         "screening", "治験スクリーニング", ("accept", "reject"), "screening.review", "screening.export"
     ),
     "draft": ReviewKind(
-        "draft", "文書下書き", ("approve", "edit", "reject"), "draft.approve", "draft.approve"
+        "draft",
+        "文書下書き",
+        ("create", "edit", "approve", "reject"),
+        "draft.approve",  # the draft editor's own routes let draft.edit create and edit
+        "draft.approve",
+        audit_value=False,
     ),
 }
 
@@ -95,6 +103,11 @@ def review_kind(name: str) -> ReviewKind:
         return REVIEW_KINDS[name]
     except KeyError:
         raise NotFoundError(f"確認の種類 {name!r} はありません (no such review kind)", field="kind") from None
+
+
+def value_digest(value: dict[str, Any]) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class ReviewStore:
@@ -150,7 +163,12 @@ class ReviewStore:
                     target=f"{kind.name}:{subject}",
                     patient_id=patient_id,
                     ip=ip,
-                    detail={"item": item, "decision": decision, "value": value, "comment": comment},
+                    detail={
+                        "item": item,
+                        "decision": decision,
+                        **({"value": value} if kind.audit_value else {"value_sha256": value_digest(value)}),
+                        "comment": comment,
+                    },
                 ),
                 conn,
             )
@@ -165,6 +183,24 @@ class ReviewStore:
         with self._engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [Decision.model_validate({**row, "value": json.loads(row["value"])}) for row in rows]
+
+    def subjects(
+        self, kind: str, *, decision: str, limit: int = 50
+    ) -> list[tuple[str, str | None, str, dt.datetime]]:
+        """The newest ``limit`` subjects given ``decision`` (drafts created): subject, patient, who, when."""
+        query = (
+            select(
+                review_decisions.c.subject,
+                review_decisions.c.patient_id,
+                review_decisions.c.actor,
+                review_decisions.c.at,
+            )
+            .where(review_decisions.c.kind == kind, review_decisions.c.decision == decision)
+            .order_by(review_decisions.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [(r.subject, r.patient_id, r.actor, r.at) for r in conn.execute(query).all()]
 
     def current(self, kind: str, subject: str) -> dict[str, Decision]:
         """The newest decision on each item of ``subject``."""
