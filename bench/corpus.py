@@ -8,7 +8,7 @@ from karte.demo.run import cohort_path
 
 
 def demo_notes() -> list[str]:
-    notes = []
+    notes: list[str] = []
     with cohort_path().open(encoding="utf-8") as fh:
         for line in fh:
             notes.extend(doc["text"] for doc in json.loads(line).get("documents", []))

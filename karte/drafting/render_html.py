@@ -28,7 +28,7 @@ def _template() -> jinja2.Template:
     return env.get_template("draft.html.j2")
 
 
-def _sentence_html(sentence: DraftSentence, numbers: dict[tuple[str, int, int], int]) -> Markup:
+def sentence_html(sentence: DraftSentence, numbers: dict[tuple[str, int, int], int]) -> Markup:
     text = sentence.text
     parts: list[Markup] = []
     at = 0
@@ -49,7 +49,7 @@ def _sentence_html(sentence: DraftSentence, numbers: dict[tuple[str, int, int], 
     return Markup("").join(parts) + Markup("").join(links)
 
 
-def _highlighted(source: SourceDocument, cites: list[tuple[int, Citation]]) -> Markup:
+def highlighted_source(source: SourceDocument, cites: list[tuple[int, Citation]]) -> Markup:
     """The source text with each cited span wrapped in ``<mark>`` (split where citations overlap)."""
     text = source.text
     points = sorted({0, len(text), *(c.start for _, c in cites), *(c.end for _, c in cites)})
@@ -88,7 +88,7 @@ def render_html(
             "missing": s.missing,
             "sentences": [
                 {
-                    "html": _sentence_html(x, numbers),
+                    "html": sentence_html(x, numbers),
                     "placeholder": x.placeholder,
                     "supported": x.supported,
                     "llm": x.source == "llm",
@@ -107,7 +107,7 @@ def render_html(
             "kind": src.kind,
             "title": src.title or src.type or src.id,
             "date": src.date.isoformat(timespec="minutes") if src.date else "",
-            "html": _highlighted(src, by_doc[src.id]),
+            "html": highlighted_source(src, by_doc[src.id]),
         }
         for src in sources.values()
         if src.id in by_doc

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from pydantic import BaseModel, ConfigDict
 
 from karte.drafting.models import Citation, DraftSection
-from karte.drafting.render_html import _highlighted, _sentence_html
+from karte.drafting.render_html import highlighted_source, sentence_html
 from karte.web.draft_records import DraftRecord
 
 DOCUMENT_TYPES = {
@@ -76,7 +76,7 @@ def section_views(record: DraftRecord, numbers: dict[tuple[str, int, int], int])
                 unsupported=sum(1 for x in s.sentences if not x.supported),
                 sentences=[
                     SentenceView(
-                        html=_sentence_html(x, numbers),
+                        html=sentence_html(x, numbers),
                         supported=x.supported,
                         placeholder=x.placeholder,
                         reasons=[f"「{i.text}」{i.reason}" for i in x.issues],
@@ -101,7 +101,7 @@ def source_views(record: DraftRecord, numbers: dict[tuple[str, int, int], int]) 
             kind=SOURCE_KINDS.get(src.kind, src.kind),
             title=src.title or src.type or src.id,
             date=src.date.strftime("%Y-%m-%d") if src.date else "",
-            html=_highlighted(src, by_doc[src.id]),
+            html=highlighted_source(src, by_doc[src.id]),
         )
         for src in record.output.sources
         if src.id in by_doc
