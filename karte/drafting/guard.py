@@ -139,18 +139,24 @@ class Guard:
                 f"{section.title}: 出典で確認できない記述があります（{words}）。要確認 "
                 f"({sum(len(s.issues) for s in bad)} unsupported item(s) flagged)"
             )
-        cites: list[Citation] = []
-        for s in checked:
-            cites.extend(c for c in s.citations if c not in cites)
-        backed = [s for s in checked if not s.placeholder and s.citations and s.supported]
-        return section.model_copy(
-            update={
-                "sentences": checked,
-                "text": "\n".join(s.text for s in checked),
-                "citations": cites,
-                "missing": not backed,
-            }
-        )
+        return with_sentences(section, checked)
+
+
+def with_sentences(section: DraftSection, sentences: list[DraftSentence]) -> DraftSection:
+    """``section`` rebuilt from ``sentences``: its text, the union of their citations, and whether
+    no sentence backed by a source is left (``missing``)."""
+    cites: list[Citation] = []
+    for s in sentences:
+        cites.extend(c for c in s.citations if c not in cites)
+    backed = [s for s in sentences if not s.placeholder and s.citations and s.supported]
+    return section.model_copy(
+        update={
+            "sentences": sentences,
+            "text": "\n".join(s.text for s in sentences),
+            "citations": cites,
+            "missing": not backed,
+        }
+    )
 
 
 def _unknown_terms(text: str, mentions: list[Mention], cited: list[_Cited]) -> list[Issue]:

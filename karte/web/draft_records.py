@@ -18,9 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from karte.drafting.guard import Guard
+from karte.drafting.guard import Guard, with_sentences
 from karte.drafting.lexicon import Lexicon, default_lexicon
-from karte.drafting.models import Citation, DraftSection, DraftSentence
+from karte.drafting.models import DraftSection, DraftSentence
 from karte.errors import InputError, NotFoundError
 from karte.reviews import Decision, ReviewStore, review_kind
 from karte.tasks.context import TaskContext
@@ -91,18 +91,7 @@ def edited_section(
             text=line, citations=list(original.citations), source="extractive"
         )
         sentences.append(sentence if line in kept else guard.check(sentence, sources))
-    cites: list[Citation] = []
-    for s in sentences:
-        cites.extend(c for c in s.citations if c not in cites)
-    backed = [s for s in sentences if not s.placeholder and s.citations and s.supported]
-    return original.model_copy(
-        update={
-            "sentences": sentences,
-            "text": "\n".join(s.text for s in sentences),
-            "citations": cites,
-            "missing": not backed,
-        }
-    )
+    return with_sentences(original, sentences)
 
 
 class DraftRecords:
