@@ -17,7 +17,7 @@ from karte.extract.features import SudachiToken, char_features, sudachi_tokens
 from karte.extract.ner import NerModel
 from karte.extract.offsets import original_to_normalized
 from karte.extract.schema import Mention
-from karte.extract.tidy import tidy
+from karte.extract.tidy import split_at_routes, tidy
 from karte.records.models import Section
 from karte.text import NormalizedText, normalize, sectionize
 from karte.text.sections import section_at
@@ -89,7 +89,7 @@ class Extractor:
         norm = state.nt.text
         spans = self.model.predict(char_features(norm, state.tokens, state.matches))
         mentions = [Mention(s.start, s.end, s.type, s.score, "model", "CRF NER") for s in spans]
-        mentions = [m for m in mentions if tidy(m, norm)]
+        mentions = [piece for m in mentions if tidy(m, norm) for piece in split_at_routes(m, norm)]
         state.mentions = self._add_dictionary(mentions, state.matches)
         return state.mentions
 

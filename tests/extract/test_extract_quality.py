@@ -18,8 +18,8 @@ from karte.records.loaders import load_path
 
 FILES = ("MedTxt-CR-JA-train.xml", "MedTxt-RR-JA-training.xml")
 # measured on the dev split when committed (checksums.json): disease 0.804, anatomy 0.799, test 0.840,
-# medication 0.732 (42 gold mentions only: noisy), time 0.856; floors = measured - 0.03 (medication - 0.04).
-EXACT_F1_FLOORS = {"disease": 0.77, "anatomy": 0.77, "test": 0.81, "medication": 0.69, "time": 0.82}
+# medication 0.806 (42 gold mentions only: noisy), time 0.856; floors = measured - 0.03 (medication - 0.04).
+EXACT_F1_FLOORS = {"disease": 0.77, "anatomy": 0.77, "test": 0.81, "medication": 0.76, "time": 0.82}
 
 
 MEDTXT = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "medtxt"
@@ -60,7 +60,7 @@ def test_partial_f1_of_disease(dev_report: EvaluationReport) -> None:
 
 def test_certainty_accuracy_on_found_diseases(dev_report: EvaluationReport) -> None:
     assert dev_report.certainty.compared >= 300
-    assert dev_report.certainty.accuracy >= 0.865, dev_report.certainty  # measured 0.896
+    assert dev_report.certainty.accuracy >= 0.89, dev_report.certainty  # measured 0.923
 
 
 def test_offsets_of_every_dev_prediction_match_the_text(medtxt: Path, extractor: Extractor) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from karte.extract.schema import Mention
-from karte.extract.tidy import tidy
+from karte.extract.tidy import split_at_routes, tidy
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,26 @@ def test_person_suffix_only_on_findings() -> None:
     m = Mention(0, 3, "medication", 0.9, "model")
     assert tidy(m, text)
     assert (m.start, m.end) == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("タクロリムス持続静注", ["タクロリムス"]),  # the route is not part of the drug's name
+        ("プレドニゾロン内服", ["プレドニゾロン"]),
+        ("ステロイド外用,ビタミンE", ["ステロイド", "ビタミンE"]),  # route + separator: two drugs
+        ("ロキソプロフェン内服、レバミピド内服", ["ロキソプロフェン", "レバミピド"]),
+        ("吸入ステロイド", ["吸入ステロイド"]),  # a leading route word names the drug form
+        ("セレコキシブ,テプレノン", ["セレコキシブ,テプレノン"]),  # no route word: left to the model
+    ],
+)
+def test_medication_split_at_routes(text: str, expected: list[str]) -> None:
+    pieces = split_at_routes(Mention(0, len(text), "medication", 0.9, "model"), text)
+    assert [text[m.start : m.end] for m in pieces] == expected
+    assert all(m.type == "medication" and m.score == 0.9 for m in pieces)
+
+
+def test_route_split_only_for_medication() -> None:
+    text = "ステロイド内服"
+    m = Mention(0, len(text), "remedy", 0.9, "model")
+    assert split_at_routes(m, text) == [m]
