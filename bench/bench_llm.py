@@ -18,7 +18,7 @@ def main() -> None:
     settings = get_settings().model_copy(update={"llm_model": model})
     try:
         install_model(model, settings.model_cache)
-        print_report(run_bench(settings, prompt_tokens=256, gen_tokens=32, repeats=3))
+        print_report(run_bench(settings, prompt_tokens=256, gen_tokens=32, repeats=5))
     except KarteError as exc:
         print(f"\n== LLM: skipped: {exc} ==")
 

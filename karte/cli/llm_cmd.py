@@ -113,7 +113,7 @@ def bench_command(
     model: ModelOpt = None,
     prompt_tokens: Annotated[int, typer.Option("--prompt-tokens")] = 256,
     gen_tokens: Annotated[int, typer.Option("--gen-tokens")] = 32,
-    repeats: Annotated[int, typer.Option("--repeats")] = 3,
+    repeats: Annotated[int, typer.Option("--repeats", help="交互に測る組の数 (alternating pairs)")] = 5,
 ) -> None:
     """prefill/decode tokens/s: Karte vs 素の llama-cpp-python (overhead ratio, target ≤ 1.10)."""
     from karte.llm.bench import print_report, run_bench
