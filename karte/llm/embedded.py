@@ -1,7 +1,9 @@
 """The ``embedded`` backend: llama.cpp in process (llama-cpp-python), using the GGUF's own chat template.
 
 Structured output uses llama.cpp's JSON-schema → GBNF grammar, so the sampler can only produce JSON that
-matches the schema. One loaded model is shared per process (loading is the expensive part).
+matches the schema; at temperature 0 it is decoded by :mod:`karte.llm.grammar_decode` (the grammar is
+asked about the whole vocabulary only when the model's first choice breaks it). One loaded model is
+shared per process (loading is the expensive part).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from karte.llm.backend import BaseBackend
 from karte.llm.errors import LLMError, ModelNotInstalledError
+from karte.llm.grammar_decode import greedy_grammar_decode, reuse_prefix
 from karte.llm.types import Completion, ContinuationScores, Message
 
 if TYPE_CHECKING:
@@ -176,6 +179,19 @@ class EmbeddedBackend(BaseBackend):
         stops = list(stop) + ([fmt.stop] if isinstance(fmt.stop, str) else list(fmt.stop or []))
         grammar = self._grammar(json_schema) if json_schema is not None else None
         start = time.perf_counter()
+        if grammar is not None and temperature == 0.0:
+            with self._lock:
+                decoded = greedy_grammar_decode(self.llama, tokens, grammar, max_tokens, stops)
+            return Completion(
+                text=decoded.text,
+                tokens_in=len(tokens),
+                tokens_out=len(decoded.tokens),
+                latency_s=time.perf_counter() - start,
+                backend=self.name,
+                model_id=self.model_id,
+                finish_reason=decoded.finish_reason,
+                structured_mode="grammar",
+            )
         with self._lock:  # one llama context: calls are serialised
             out: Any = self.llama.create_completion(
                 prompt=tokens,
@@ -227,14 +243,8 @@ class EmbeddedBackend(BaseBackend):
         start = time.perf_counter()
         scores: list[float] = []
         with self._lock:
-            cached = llama.input_ids[: llama.n_tokens].tolist()
-            prefix = 0
-            for a, b in zip(cached, tokens[:-1], strict=False):
-                if a != b:
-                    break
-                prefix += 1
-            llama.n_tokens = prefix
-            llama.eval(tokens[prefix:-1])  # every prompt token but the last (it starts each batch)
+            reuse_prefix(llama, tokens)
+            llama.eval(tokens[llama.n_tokens : -1])  # every prompt token but the last (it starts each batch)
             base = llama.n_tokens
             n_vocab = llama.n_vocab()
             try:
