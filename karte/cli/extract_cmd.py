@@ -82,6 +82,12 @@ def eval_extract_command(
     for p in run.problems:
         err.print(f"[yellow]注意[/] {p}")
     err.print(run.note)
+    if run.review is not None:
+        done = run.review
+        err.print(
+            f"LLM の見直し: {done.reviewed} 件を見直し、{done.changed} 件の確信度を変更 "
+            f"(LLM review: reviewed {done.reviewed}, changed {done.changed})"
+        )
     _print_report(run.report)
     if json_out is not None:
         json_out.write_text(

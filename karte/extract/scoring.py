@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from karte.extract.evaluate import EvaluationReport, ScoredEntity, evaluate_documents
-from karte.extract.llm_review import review_note
+from karte.extract.llm_review import ReviewOutcome, review_note
 from karte.extract.pipeline import Extractor, default_extractor
 from karte.extract.training.split import is_dev, recorded_split
 from karte.llm import LLMClient
@@ -20,12 +20,23 @@ class EvaluationRun:
     report: EvaluationReport
     note: str
     problems: list[str] = field(default_factory=list)
+    review: ReviewOutcome | None = None  # with an LLM: findings it reviewed and changed
 
 
-def scored_entities(extractor: Extractor, text: str, llm: LLMClient | None = None) -> list[ScoredEntity]:
+def scored_entities(
+    extractor: Extractor,
+    text: str,
+    llm: LLMClient | None = None,
+    review: ReviewOutcome | None = None,
+) -> list[ScoredEntity]:
+    """The extractor's entities of ``text`` as the scorer compares them (LLM-reviewed when ``llm``;
+    the review counts are added to ``review``)."""
     note = extractor.extract(text)
     if llm is not None:
-        review_note(note, llm)
+        outcome = review_note(note, llm)
+        if review is not None:
+            review.reviewed += outcome.reviewed
+            review.changed += outcome.changed
     return [ScoredEntity(m.start, m.end, m.type, m.certainty, m.state) for m in note.mentions]
 
 
@@ -62,5 +73,6 @@ def evaluate_path(
             docs.extend(d for d in item.documents if d.gold)
     chosen, note = select_split(docs, split)
     ex = extractor or default_extractor()
-    report = evaluate_documents(chosen, lambda text: scored_entities(ex, text, llm))
-    return EvaluationRun(report, note, problems)
+    review = ReviewOutcome() if llm is not None else None
+    report = evaluate_documents(chosen, lambda text: scored_entities(ex, text, llm, review))
+    return EvaluationRun(report, note, problems, review)

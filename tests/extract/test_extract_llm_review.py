@@ -53,3 +53,15 @@ def test_llm_only_chooses_a_certainty_and_never_moves_spans(extractor: Extractor
     assert "extract_review" in effusion.attribute_rationale
     others = [m for m in note.mentions if m.type == "disease" and m is not effusion]
     assert all(m.attribute_source != "llm" for m in others)
+
+
+def test_evaluation_counts_what_the_review_did(extractor: Extractor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from karte.extract import scoring
+    from karte.extract.llm_review import ReviewOutcome
+
+    outcomes = iter([ReviewOutcome(reviewed=3, changed=1), ReviewOutcome(reviewed=2, changed=2)])
+    monkeypatch.setattr(scoring, "review_note", lambda note, llm: next(outcomes))
+    total = ReviewOutcome()
+    for text in ("肺炎を疑う。", "胸水なし。"):
+        scoring.scored_entities(extractor, text, llm=object(), review=total)  # type: ignore[arg-type]
+    assert (total.reviewed, total.changed) == (5, 3)
