@@ -167,7 +167,10 @@ def eval_qa_command(
     ] = None,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     method: Annotated[
-        str, typer.Option("--method", help="auto | generate | score: 解答の生成か選択肢ごとの尤度か")
+        str,
+        typer.Option(
+            "--method", help="auto | generate | score | letter: 解答の生成, 選択肢の文の尤度, 記号の尤度"
+        ),
     ] = "auto",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="各問の結果 JSONL")] = None,
 ) -> None:
@@ -176,8 +179,8 @@ def eval_qa_command(
 
     if rag not in ("both", "on", "off"):
         fail("--rag は both | on | off です (unknown --rag value)")
-    if method not in ("auto", "generate", "score"):
-        fail("--method は auto | generate | score です (unknown --method value)")
+    if method not in ("auto", "generate", "score", "letter"):
+        fail("--method は auto | generate | score | letter です (unknown --method value)")
     modes = {"both": [False, True], "on": [True], "off": [False]}[rag]
     try:
         qa = load_igakuqa(path)

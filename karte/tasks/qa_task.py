@@ -6,8 +6,10 @@ exactly that set, so it cannot invent a choice. The prompt (``qa_answer`` v2) ha
 the chosen options' words, which code maps back to the letters (v1, letters, is used when two options
 read the same). ``method="score"`` generates nothing: the model reads each option's words as its answer
 (``qa_score``) and the option with the highest mean token log-probability is chosen (the N highest
-for 「N つ選べ」); its probability among the options is the evidence score. ``auto`` scores where the
-backend can (embedded) and generates elsewhere. With ``rag``, passages retrieved from the disease
+for 「N つ選べ」); its probability among the options is the evidence score. ``method="letter"`` reads,
+after a prompt that lists the options by letter (``qa_letter``), the probability of each letter as the
+model's first answer token (one prompt evaluation per question). ``auto`` scores where the backend can
+(embedded) and generates elsewhere. With ``rag``, passages retrieved from the disease
 knowledge base are put into the prompt and cited as evidence. The result is a draft for review, never
 a judgement of the system's own.
 """
@@ -30,7 +32,7 @@ from karte.tasks.registry import TaskInput, TaskOutput, task
 # qa_answer v1 asks for letters, v2 for the chosen options' words (mapped back to letters here).
 LETTER_PROMPT_VERSION = 1
 TEXT_PROMPT_VERSION = 2
-SCORE_PROMPT_VERSION = 1  # qa_score: pinned, so that a new template version is a deliberate change
+SCORE_PROMPT_VERSION = 1  # qa_score and qa_letter: pinned, so a new template version is deliberate
 ANSWER_WITH_TEXT = True
 RAG_PASSAGES = 3
 PASSAGE_PROMPT_CHARS = 300
@@ -46,9 +48,11 @@ class QAInput(TaskInput):
     choices: dict[str, str] = Field(description='選択肢 {"a": "…", "b": "…"} (letters a–z)')
     multi: bool = Field(default=False, description="複数選択の問題 (more than one answer)")
     rag: bool = Field(default=False, description="知識ベースを検索して参照する (retrieve passages)")
-    method: Literal["auto", "generate", "score"] = Field(
+    method: Literal["auto", "generate", "score", "letter"] = Field(
         default="auto",
-        description="generate: 解答を生成 / score: 選択肢ごとの尤度 / auto: 可能なら score",
+        description=(
+            "generate: 解答を生成 / score: 選択肢の文の尤度 / letter: 記号の尤度 / auto: 可能なら score"
+        ),
     )
 
     @field_validator("choices")
@@ -75,8 +79,8 @@ class ChoiceScore(BaseModel):
 
 class QAOutput(TaskOutput):
     answer: list[str] = Field(description="選んだ記号 (chosen letters, sorted)")
-    method: Literal["generate", "score"] = "generate"
-    choice_scores: list[ChoiceScore] = Field(default_factory=list, description="method score only")
+    method: Literal["generate", "score", "letter"] = "generate"
+    choice_scores: list[ChoiceScore] = Field(default_factory=list, description="score and letter only")
     evidence: list[Evidence]
     llm: LLMAudit
     review_required: bool = Field(default=True, description="要確認の下書き (draft for human review)")
@@ -154,8 +158,8 @@ def qa_task(inp: QAInput, ctx: TaskContext) -> QAOutput:
     by_text = option_texts(inp.choices, options) if ANSWER_WITH_TEXT else None
     hits = _retrieve(ctx, inp.question + " " + " ".join(inp.choices.values())) if inp.rag else []
     client = _client(ctx)
-    if inp.method == "score" or (inp.method == "auto" and client.can_score and count is not None):
-        return _answer_by_scoring(inp, client, count or 1, hits)
+    if inp.method in ("score", "letter") or (inp.method == "auto" and client.can_score and count is not None):
+        return _answer_by_scoring(inp, client, count or 1, hits, by_letter=inp.method == "letter")
     allowed = list(by_text) if by_text is not None else options
     result = client.ask(
         "qa_answer",
@@ -189,16 +193,18 @@ def qa_task(inp: QAInput, ctx: TaskContext) -> QAOutput:
     return QAOutput(id=inp.id, answer=chosen, evidence=evidence, llm=result.audit)
 
 
-def _answer_by_scoring(inp: QAInput, client: LLMClient, count: int, hits: list[Any]) -> QAOutput:
+def _answer_by_scoring(
+    inp: QAInput, client: LLMClient, count: int, hits: list[Any], *, by_letter: bool
+) -> QAOutput:
     letters = list(inp.choices)
     result = client.score(
-        "qa_score",
+        "qa_letter" if by_letter else "qa_score",
         {
             "question": inp.question,
             "choices": [{"letter": k, "text": v} for k, v in inp.choices.items()],
             "count": count,
         },
-        [inp.choices[c].strip() for c in letters],
+        letters if by_letter else [inp.choices[c].strip() for c in letters],
         sections={"passages": PromptSection(items=[_passage_text(h) for h in hits], priority=0)},
         version=SCORE_PROMPT_VERSION,
     )
@@ -216,7 +222,8 @@ def _answer_by_scoring(inp: QAInput, client: LLMClient, count: int, hits: list[A
         Evidence(
             spans=[Span.of(inp.choices[c], 0, len(inp.choices[c]), document_id=f"{inp.id}#choices.{c}")],
             rationale=(
-                f"LLM ({result.audit.backend}:{result.audit.model}) が選択肢ごとの尤度で選択; プロンプト "
+                f"LLM ({result.audit.backend}:{result.audit.model}) が"
+                f"{'記号' if by_letter else '選択肢の文'}の尤度で選択; プロンプト "
                 f"{result.audit.template} sha256 {result.audit.prompt_sha256[:12]} "
                 "(option scored most likely as the answer; score = its probability among the options)"
             ),
@@ -227,7 +234,12 @@ def _answer_by_scoring(inp: QAInput, client: LLMClient, count: int, hits: list[A
     ]
     evidence += _passage_evidence(hits, result.audit)
     return QAOutput(
-        id=inp.id, answer=chosen, method="score", choice_scores=scores, evidence=evidence, llm=result.audit
+        id=inp.id,
+        answer=chosen,
+        method="letter" if by_letter else "score",
+        choice_scores=scores,
+        evidence=evidence,
+        llm=result.audit,
     )
 
 

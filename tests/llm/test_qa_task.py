@@ -97,13 +97,16 @@ def test_scoring_prefers_the_right_option_and_reuses_the_prompt(small_backend) -
     assert again.logprobs == pytest.approx(first.logprobs, abs=1e-3)
 
 
-def test_score_method_picks_the_most_likely_options(llm_env: Path) -> None:
-    single, multi = run("qa", [{**r, "method": "score"} for r in EXAM])
+@pytest.mark.parametrize(("method", "template"), [("score", "qa_score.v1"), ("letter", "qa_letter.v1")])
+def test_scoring_methods_pick_the_most_likely_options(llm_env: Path, method: str, template: str) -> None:
+    single, multi = run("qa", [{**r, "method": method} for r in EXAM])
     for out, n in ((single, 1), (multi, 2)):
         assert "error" not in out, out
-        assert out["method"] == "score" and out["llm"]["template"] == "qa_score.v1"
+        assert out["method"] == method and out["llm"]["template"] == template
         scores = {s["letter"]: s for s in out["choice_scores"]}
         assert sum(s["probability"] for s in scores.values()) == pytest.approx(1.0)
+        if method == "letter":  # one token per letter: the letters themselves were scored
+            assert all(s["tokens"] == 1 for s in scores.values())
         ranked = sorted(scores, key=lambda c: scores[c]["logprob"] / scores[c]["tokens"], reverse=True)
         assert out["answer"] == sorted(ranked[:n])
         assert [e["score"] for e in out["evidence"]] == [scores[c]["probability"] for c in out["answer"]]
