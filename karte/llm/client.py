@@ -16,7 +16,7 @@ from karte.llm.backend import LLMBackend
 from karte.llm.budget import Budget
 from karte.llm.cache import CompletionCache, cache_key
 from karte.llm.errors import LLMError
-from karte.llm.prompts import PromptSection, render_fitting
+from karte.llm.prompts import PromptSection, RenderedPrompt, render_fitting
 from karte.llm.schema import json_schema_of
 from karte.llm.types import Completion, GenerationParams
 
@@ -59,6 +59,35 @@ class LLMClient:
         self.cache = cache
         self.budget = budget
 
+    def _prepare(
+        self,
+        template: str,
+        variables: dict[str, Any],
+        sections: dict[str, PromptSection] | None,
+        version: int | None,
+        *,
+        reserve: int,
+        key_params: dict[str, Any],
+    ) -> tuple[RenderedPrompt, str, dict[str, Any]]:
+        """The prompt fitted to the context less ``reserve`` tokens, its cache key and its audit fields."""
+        prompt = render_fitting(
+            template,
+            variables,
+            sections or {},
+            count_tokens=self.backend.count_tokens,
+            limit=self.backend.context_length - reserve,
+            version=version,
+        )
+        key = cache_key(self.backend.model_id, prompt.sha256, {**key_params, "backend": self.backend.name})
+        audit: dict[str, Any] = {
+            "template": prompt.template,
+            "prompt_sha256": prompt.sha256,
+            "backend": self.backend.name,
+            "model": self.backend.model_id,
+            "warnings": prompt.warnings,
+        }
+        return prompt, key, audit
+
     def ask(
         self,
         template: str,
@@ -71,27 +100,13 @@ class LLMClient:
     ) -> LLMResult:
         """Render ``template`` (newest version unless ``version``), fit it, call, validate, cache."""
         params = params or GenerationParams()
-        prompt = render_fitting(
-            template,
-            variables,
-            sections or {},
-            count_tokens=self.backend.count_tokens,
-            limit=self.backend.context_length - params.max_tokens,
-            version=version,
-        )
         key_params = {
             **params.model_dump(),
-            "backend": self.backend.name,
             "schema": json.dumps(json_schema_of(schema), sort_keys=True) if schema else None,
         }
-        key = cache_key(self.backend.model_id, prompt.sha256, key_params)
-        audit = {
-            "template": prompt.template,
-            "prompt_sha256": prompt.sha256,
-            "backend": self.backend.name,
-            "model": self.backend.model_id,
-            "warnings": prompt.warnings,
-        }
+        prompt, key, audit = self._prepare(
+            template, variables, sections, version, reserve=params.max_tokens, key_params=key_params
+        )
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None:
             return LLMResult(text=hit.text, parsed=hit.parsed, audit=LLMAudit(**audit, cached=True))
@@ -144,25 +159,15 @@ class LLMClient:
                 field="llm",
                 type="llm_scoring_unsupported",
             )
-        prompt = render_fitting(
+        prompt, key, audit = self._prepare(
             template,
             variables,
-            sections or {},
-            count_tokens=self.backend.count_tokens,
-            limit=self.backend.context_length - SCORE_RESERVE_TOKENS,
-            version=version,
+            sections,
+            version,
+            reserve=SCORE_RESERVE_TOKENS,
+            key_params={"score": continuations},
         )
-        key = cache_key(
-            self.backend.model_id, prompt.sha256, {"score": continuations, "backend": self.backend.name}
-        )
-        audit = {
-            "template": prompt.template,
-            "prompt_sha256": prompt.sha256,
-            "backend": self.backend.name,
-            "model": self.backend.model_id,
-            "warnings": prompt.warnings,
-            "structured_mode": "scoring",
-        }
+        audit["structured_mode"] = "scoring"
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None and hit.parsed is not None:
             return ScoreResult(
