@@ -35,7 +35,7 @@ from karte.retrieval.storage import FORMAT_VERSION
 
 log = logging.getLogger(__name__)
 
-PASSAGES_VERSION = "1"  # bump when disease_passages() changes what it indexes
+PASSAGES_VERSION = "2"  # bump when disease_passages() changes what it indexes
 _FIELDS: tuple[DiseaseField, ...] = ("overview", "course_and_treatment", "daily_life", "see_doctor_urgently")
 
 _lock = threading.RLock()
@@ -115,6 +115,7 @@ def disease_passages(entries: list[DiseaseEntry]) -> list[Passage]:
                         "title": f"{names} {label}",
                         "disease_id": entry.id,
                         "disease_name": entry.name,
+                        "names": [entry.name, *entry.aliases],
                         "icd10": entry.icd10,
                         "field": field,
                         "field_label": label,

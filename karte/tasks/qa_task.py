@@ -9,9 +9,11 @@ read the same). ``method="score"`` generates nothing: the model reads each optio
 for 「N つ選べ」); its probability among the options is the evidence score. ``method="letter"`` reads,
 after a prompt that lists the options by letter (``qa_letter``), the probability of each letter as the
 model's first answer token (one prompt evaluation per question). ``auto`` scores where the backend can
-(embedded) and generates elsewhere. With ``rag``, passages retrieved from the disease
-knowledge base are put into the prompt and cited as evidence. The result is a draft for review, never
-a judgement of the system's own.
+(embedded) and generates elsewhere. With ``rag``, passages retrieved from the disease knowledge base
+are put into the prompt and cited as evidence, but only passages about a disease that the question or
+its choices name (by name or alias): on IgakuQA, passages about unrelated diseases pulled the 1.5B
+model's choices toward the words they shared. The result is a draft for review, never a judgement of
+the system's own.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ TEXT_PROMPT_VERSION = 2
 SCORE_PROMPT_VERSION = 1  # qa_score and qa_letter: pinned, so a new template version is deliberate
 ANSWER_WITH_TEXT = True
 RAG_PASSAGES = 3
+RAG_CANDIDATES = 12  # retrieved, then kept only when the question names their disease
 PASSAGE_PROMPT_CHARS = 300
 # The model's pick is not calibrated (no token probabilities are read): a fixed, documented score.
 LLM_CHOICE_SCORE = 0.5
@@ -129,7 +132,15 @@ def _retrieve(ctx: TaskContext, query: str) -> list[Any]:
         ) from exc
 
     index = ctx.resource("knowledge.disease_index", disease_index)
-    return list(index.search(query, k=RAG_PASSAGES))
+    hits = index.search(query, k=RAG_CANDIDATES)
+    return [hit for hit in hits if names_a_disease_of(hit, query)][:RAG_PASSAGES]
+
+
+def names_a_disease_of(hit: Any, text: str) -> bool:
+    """Whether ``text`` names the disease the passage is about (its name or an alias, 2+ characters)."""
+    meta = hit.passage.metadata or {}
+    names = meta.get("names") or [meta.get("disease_name") or ""]
+    return any(len(name) >= 2 and name in text for name in names)
 
 
 def _passage_text(hit: Any) -> str:

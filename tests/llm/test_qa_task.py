@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from karte.cli.main import app
 from karte.tasks import run
 from karte.tasks.qa_eval import QAItem, load_igakuqa, sample, wilson_interval
-from karte.tasks.qa_task import answer_count, answer_options
+from karte.tasks.qa_task import answer_count, answer_options, names_a_disease_of
 
 
 @pytest.mark.parametrize(
@@ -122,6 +122,26 @@ def test_rag_cites_knowledge_passages(llm_env: Path) -> None:
     for e in passages:
         span = e["spans"][0]
         assert span["document_id"] and span["text"] and 0.0 <= e["score"] <= 1.0
+
+
+def test_rag_keeps_only_passages_about_a_disease_the_question_names() -> None:
+    from types import SimpleNamespace
+
+    def hit(names: list[str]) -> SimpleNamespace:
+        return SimpleNamespace(passage=SimpleNamespace(metadata={"names": names}))
+
+    assert names_a_disease_of(hit(["2型糖尿病", "糖尿病"]), "糖尿病の治療で最初に行うのはどれか。")
+    assert not names_a_disease_of(hit(["気管支喘息", "喘息"]), "急性虫垂炎の所見はどれか。")
+    assert not names_a_disease_of(hit(["x", "気"]), "気胸の治療はどれか。")  # one character is no name
+
+
+def test_rag_without_a_named_disease_is_the_plain_prompt(llm_env: Path) -> None:
+    question = {**EXAM[0], "question": "医療面接で最初に行うのはどれか。", "method": "score"}
+    plain, with_rag = run("qa", [{**question, "id": "plain"}, {**question, "id": "rag", "rag": True}])
+    assert "error" not in plain and "error" not in with_rag, (plain, with_rag)
+    assert not [e for e in with_rag["evidence"] if e["source"] == "dictionary"]
+    assert with_rag["llm"]["prompt_sha256"] == plain["llm"]["prompt_sha256"]
+    assert with_rag["answer"] == plain["answer"]
 
 
 def _write_exam(folder: Path) -> Path:
