@@ -187,19 +187,14 @@ def qa_task(inp: QAInput, ctx: TaskContext) -> QAOutput:
     assert result.parsed is not None
     picked = str(result.parsed["answer"])
     chosen = (by_text[picked] if by_text is not None else picked).split(",")
-    evidence = [
-        Evidence(
-            spans=[Span.of(inp.choices[c], 0, len(inp.choices[c]), document_id=f"{inp.id}#choices.{c}")],
-            rationale=(
-                f"LLM ({result.audit.backend}:{result.audit.model}) が与えられた選択肢 {', '.join(letters)} "
-                f"から選択; プロンプト {result.audit.template} sha256 {result.audit.prompt_sha256[:12]} "
-                "(model chose among the given options; score uncalibrated)"
-            ),
-            source="llm",
-            score=LLM_CHOICE_SCORE,
-        )
-        for c in chosen
-    ]
+    evidence = _choice_evidence(
+        inp,
+        chosen,
+        result.audit,
+        f"与えられた選択肢 {', '.join(letters)} から選択",
+        "model chose among the given options; score uncalibrated",
+        {c: LLM_CHOICE_SCORE for c in chosen},
+    )
     evidence += _passage_evidence(hits, result.audit)
     return QAOutput(id=inp.id, answer=chosen, evidence=evidence, llm=result.audit)
 
@@ -229,20 +224,14 @@ def _answer_by_scoring(
     ]
     ranked = sorted(range(len(letters)), key=lambda i: means[i], reverse=True)
     chosen = sorted(letters[i] for i in ranked[:count])
-    evidence = [
-        Evidence(
-            spans=[Span.of(inp.choices[c], 0, len(inp.choices[c]), document_id=f"{inp.id}#choices.{c}")],
-            rationale=(
-                f"LLM ({result.audit.backend}:{result.audit.model}) が"
-                f"{'記号' if by_letter else '選択肢の文'}の尤度で選択; プロンプト "
-                f"{result.audit.template} sha256 {result.audit.prompt_sha256[:12]} "
-                "(option scored most likely as the answer; score = its probability among the options)"
-            ),
-            source="llm",
-            score=scores[letters.index(c)].probability,
-        )
-        for c in chosen
-    ]
+    evidence = _choice_evidence(
+        inp,
+        chosen,
+        result.audit,
+        f"{'記号' if by_letter else '選択肢の文'}の尤度で選択",
+        "option scored most likely as the answer; score = its probability among the options",
+        {s.letter: s.probability for s in scores},
+    )
     evidence += _passage_evidence(hits, result.audit)
     return QAOutput(
         id=inp.id,
@@ -252,6 +241,24 @@ def _answer_by_scoring(
         evidence=evidence,
         llm=result.audit,
     )
+
+
+def _choice_evidence(
+    inp: QAInput, chosen: list[str], audit: LLMAudit, how: str, how_en: str, score: dict[str, float]
+) -> list[Evidence]:
+    """One evidence item per chosen letter: the choice's text, how the model chose it, its score."""
+    return [
+        Evidence(
+            spans=[Span.of(inp.choices[c], 0, len(inp.choices[c]), document_id=f"{inp.id}#choices.{c}")],
+            rationale=(
+                f"LLM ({audit.backend}:{audit.model}) が{how}; プロンプト {audit.template} "
+                f"sha256 {audit.prompt_sha256[:12]} ({how_en})"
+            ),
+            source="llm",
+            score=score[c],
+        )
+        for c in chosen
+    ]
 
 
 def _passage_evidence(hits: list[Any], audit: LLMAudit) -> list[Evidence]:

@@ -9,6 +9,7 @@ in the same transaction. The page says throughout that this is a draft for clini
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -179,11 +180,7 @@ async def edit_section(
             ip=client_ip(request),
         )
 
-    try:
-        await run_in_threadpool(save)
-    except KarteError as exc:
-        return _error(request, principal, 400, exc.message, back)
-    return RedirectResponse(f"{back}#section-{code}", status_code=303)
+    return await _save_then_back(request, principal, save, back, f"section-{code}")
 
 
 @router.post("/drafts/{draft_id}/approve")
@@ -209,11 +206,18 @@ async def approve_draft(
             ip=client_ip(request),
         )
 
+    return await _save_then_back(request, principal, save, back, "approval")
+
+
+async def _save_then_back(
+    request: Request, principal: Principal, save: Callable[[], None], back: str, anchor: str
+) -> Response:
+    """Run ``save`` off the event loop; back to the draft at ``anchor``, or the error page."""
     try:
         await run_in_threadpool(save)
     except KarteError as exc:
         return _error(request, principal, 400, exc.message, back)
-    return RedirectResponse(f"{back}#approval", status_code=303)
+    return RedirectResponse(f"{back}#{anchor}", status_code=303)
 
 
 @router.get("/drafts/{draft_id}/fhir.json")

@@ -78,14 +78,7 @@ def workspace_context(request: Request, principal: Principal, services: WebServi
         return {**context, "run_error": run}
     decisions = services.reviews.current(KIND, run.trial.id)
     candidates = candidate_views(run, decisions)
-    services.record(
-        actor=principal.actor,
-        role=principal.role,
-        action="screening.candidates",
-        target=f"{KIND}:{run.trial.id}",
-        ip=client_ip(request),
-        detail={"trial": run.trial.id, "patient_ids": [r.patient_id for r in run.results]},
-    )
+    _record_list_shown(services, principal, request, "screening.candidates", run)
     return {
         **context,
         "trial": run.trial,
@@ -193,14 +186,7 @@ def export_candidates(
     run = _run(services, chosen)
     if isinstance(run, str):
         return page(request, "error.html", principal, status=500, message=run, back="/screening")
-    services.record(
-        actor=principal.actor,
-        role=principal.role,
-        action="screening.export",
-        target=f"{KIND}:{run.trial.id}",
-        ip=client_ip(request),
-        detail={"trial": run.trial.id, "patient_ids": [r.patient_id for r in run.results]},
-    )
+    _record_list_shown(services, principal, request, "screening.export", run)
     body = render_csv(run.trial, run.results, services.reviews.current(KIND, run.trial.id))
     safe_id = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in run.trial.id)
     return Response(
@@ -210,4 +196,18 @@ def export_candidates(
             "content-disposition": f'attachment; filename="karte-screening-{safe_id}.csv"',
             "cache-control": "no-store",
         },
+    )
+
+
+def _record_list_shown(
+    services: WebServices, principal: Principal, request: Request, action: str, run: ScreeningRun
+) -> None:
+    """Audit which patients a screening list (page or CSV) showed to whom."""
+    services.record(
+        actor=principal.actor,
+        role=principal.role,
+        action=action,
+        target=f"{KIND}:{run.trial.id}",
+        ip=client_ip(request),
+        detail={"trial": run.trial.id, "patient_ids": [r.patient_id for r in run.results]},
     )
